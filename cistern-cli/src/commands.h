@@ -1,0 +1,13 @@
+// The subcommands of cistern-cli. Each takes its own arguments (argv[0] is the subcommand's name)
+// and returns the process exit code: 0 success, 1 runtime failure, 2 usage error.
+#ifndef CISTERN_CLI_COMMANDS_H_
+#define CISTERN_CLI_COMMANDS_H_
+
+namespace cistern::cli {
+
+int RunDecode(int argc, char** argv);    // decode sFlow from a capture or a live socket
+int RunGenerate(int argc, char** argv);  // write a capture of sFlow datagrams built by libsflow
+
+}  // namespace cistern::cli
+
+#endif  // CISTERN_CLI_COMMANDS_H_

@@ -1,0 +1,33 @@
+// JSON rendering of decoded sFlow datagrams for `cistern-cli decode`: one object per datagram, with
+// InMon sflowtool's `-j` key names (so scripts written for sflowtool keep working) and typed values
+// (numbers as JSON numbers; addresses, MACs, hex and sflowtool's composite forms as strings).
+#ifndef CISTERN_CLI_SFLOW_JSON_H_
+#define CISTERN_CLI_SFLOW_JSON_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "cistern/sflow/datagram.h"
+
+namespace cistern::cli {
+
+// Where and when a datagram was read: printed beside the decoded fields.
+struct DatagramContext {
+  std::array<uint8_t, 16> source_ip{};
+  bool source_is_ipv6 = false;
+  bool has_source = false;
+  size_t size = 0;
+  int64_t timestamp_us = 0;  // capture or receive time
+  bool from_capture = false;  // true: pcapTimestamp; false: unixSecondsUTC (receive time)
+};
+
+// Appends one line (without newline) for `dg`. When `status` is not OK the object carries an
+// "error" member with the reason, after every sample decoded before the error.
+void AppendDatagramJson(const sflow::Datagram& dg, const DatagramContext& context,
+                        const absl::Status& status, std::string* out);
+
+}  // namespace cistern::cli
+
+#endif  // CISTERN_CLI_SFLOW_JSON_H_
