@@ -362,6 +362,12 @@ absl::Status EncodeSample(const Sample& sample, size_t index, ByteWriter& w) {
 
 absl::Status DecodeInto(std::span<const uint8_t> bytes, Datagram* out,
                         const DecodeOptions& options, DecodeStats* stats) {
+  // Every field is reset, so that a datagram that fails early shows nothing of the previous one.
+  out->version = 0;
+  out->agent = Address();
+  out->sub_agent_id = 0;
+  out->sequence_number = 0;
+  out->uptime_ms = 0;
   out->samples.clear();
   out->flow_record_pool.clear();
   out->counter_record_pool.clear();
