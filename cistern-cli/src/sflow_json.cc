@@ -565,14 +565,32 @@ void AppendDatagramJson(const sflow::Datagram& dg, const DatagramContext& contex
     j.Member("unixSecondsUTC", context.timestamp_us / 1000000);
     j.Member("unixSecondsUTC_uS", context.timestamp_us % 1000000);
   }
-  j.Member("datagramVersion", dg.version);
-  if (dg.version == 5 && status.code() != absl::StatusCode::kUnimplemented) {
-    j.Member("agentSubId", dg.sub_agent_id);
+  // A datagram cut short inside its header (sFlow v5 section 5.2: version, agent_address,
+  // sub_agent_id, sequence_number, uptime, samples<>) prints only the fields read before the cut,
+  // never the zeros DecodeInto reset them to. libsflow fills them in wire order but does not say
+  // where it stopped; the size does: 4 bytes of version, 4 of address type, 0/4/16 of address,
+  // then 16 of sub_agent_id, sequence_number, uptime and sample count.
+  const bool complete = status.ok() || !dg.samples.empty();
+  const size_t address_end = 8 + (dg.agent.type == Address::Type::kIPv4   ? 4
+                                  : dg.agent.type == Address::Type::kIPv6 ? 16
+                                                                          : 0);
+  const bool have_version = complete || context.size >= 4;
+  // An agent of unknown type is only "decoded" when the datagram is complete: type 0 (no
+  // address) and an invalid type look the same in the Datagram.
+  const bool have_agent =
+      complete || (dg.agent.type != Address::Type::kUnknown && context.size >= address_end);
+  const bool have_header = complete || (have_agent && context.size >= address_end + 16);
+  if (have_version) j.Member("datagramVersion", dg.version);
+  if (dg.version == 5 && status.code() != absl::StatusCode::kUnimplemented && have_agent) {
+    if (have_header) j.Member("agentSubId", dg.sub_agent_id);
     Text t;
     FormatAddress(t, dg.agent);
     j.StringMember("agent", t.view());
+  }
+  if (dg.version == 5 && status.code() != absl::StatusCode::kUnimplemented && have_header) {
     j.Member("packetSequenceNo", dg.sequence_number);
     j.Member("sysUpTime", dg.uptime_ms);
+    // The samples decoded; equal to the header's count whenever decoding succeeded.
     j.Member("samplesInPacket", dg.samples.size());
     j.Key("samples");
     j.BeginArray();

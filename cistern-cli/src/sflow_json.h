@@ -18,13 +18,15 @@ struct DatagramContext {
   std::array<uint8_t, 16> source_ip{};
   bool source_is_ipv6 = false;
   bool has_source = false;
-  size_t size = 0;
+  size_t size = 0;           // datagram bytes; also tells how far a failed datagram header was read
   int64_t timestamp_us = 0;  // capture or receive time
   bool from_capture = false;  // true: pcapTimestamp; false: unixSecondsUTC (receive time)
 };
 
 // Appends one line (without newline) for `dg`. When `status` is not OK the object carries an
-// "error" member with the reason, after every sample decoded before the error.
+// "error" member with the reason, after every sample decoded before the error; header fields the
+// datagram was too short to hold are left out rather than printed as zeros. Strings are valid
+// UTF-8: ill-formed bytes from the wire become U+FFFD (see JsonWriter).
 void AppendDatagramJson(const sflow::Datagram& dg, const DatagramContext& context,
                         const absl::Status& status, std::string* out);
 

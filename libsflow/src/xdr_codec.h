@@ -67,21 +67,22 @@ inline bool ReadField(ByteReader& r, MacAddress& v) {
 inline bool ReadField(ByteReader& r, Address& v) {
   uint32_t type;
   if (!r.ReadU32(&type)) return false;
-  v.bytes = {};
+  // The type is set only once its bytes are read: a truncated address stays of unknown type.
+  v = Address();
   switch (type) {
     case 0:
-      v.type = Address::Type::kUnknown;
       return true;
     case 1: {
-      v.type = Address::Type::kIPv4;
       std::span<const uint8_t> b;
       if (!r.ReadBytes(4, &b)) return false;
       std::copy(b.begin(), b.end(), v.bytes.begin());
+      v.type = Address::Type::kIPv4;
       return true;
     }
     case 2:
+      if (!ReadFixed(r, v.bytes)) return false;
       v.type = Address::Type::kIPv6;
-      return ReadFixed(r, v.bytes);
+      return true;
     default:
       r.Fail();
       return false;

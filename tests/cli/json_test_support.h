@@ -99,8 +99,8 @@ class Parser {
   bool AtEnd() const { return pos_ >= in_.size(); }
   char Peek() const { return AtEnd() ? '\0' : in_[pos_]; }
   void SkipSpace() {
-    while (!AtEnd() && (in_[pos_] == ' ' || in_[pos_] == '\t' || in_[pos_] == '\n' ||
-                        in_[pos_] == '\r')) {
+    while (!AtEnd() &&
+           (in_[pos_] == ' ' || in_[pos_] == '\t' || in_[pos_] == '\n' || in_[pos_] == '\r')) {
       ++pos_;
     }
   }
