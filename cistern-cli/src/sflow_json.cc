@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -29,15 +30,24 @@ void AppendHex(std::string* s, std::span<const uint8_t> bytes, bool upper, char 
   }
 }
 
-// Small fixed buffer for text values, to avoid allocating per field.
+// Text of one value (an address, an AS path). Short values, nearly all of them, stay in the inline
+// buffer; a longer one (a path of hundreds of communities) moves to the heap, never truncated.
 class Text {
  public:
-  void Clear() { n_ = 0; }
+  void Clear() {
+    n_ = 0;
+    long_.clear();
+  }
   void Append(std::string_view s) {
     for (char c : s) Push(c);
   }
   void Push(char c) {
-    if (n_ < sizeof buf_) buf_[n_++] = c;
+    if (n_ < sizeof buf_) {
+      buf_[n_++] = c;
+      return;
+    }
+    if (long_.empty()) long_.assign(buf_, n_);
+    long_.push_back(c);
   }
   void AppendU32(uint32_t v) {
     char tmp[12];
@@ -52,11 +62,14 @@ class Text {
       Push(hex[bytes[i] & 15]);
     }
   }
-  std::string_view view() const { return std::string_view(buf_, n_); }
+  std::string_view view() const {
+    return long_.empty() ? std::string_view(buf_, n_) : std::string_view(long_);
+  }
 
  private:
-  char buf_[4096];
+  char buf_[256];
   size_t n_ = 0;
+  std::string long_;
 };
 
 void FormatIpv4(Text& t, const uint8_t* b) {
