@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "cistern/sflow/codec.h"
 #include "cistern/sflow/drop_reasons.h"
@@ -94,6 +95,13 @@ void FormatAddress(Text& t, const Address& a) {
     t.Push('-');
   }
 }
+
+void PrintFlowRecord(JsonWriter& j, const FlowRecord& r, std::string_view prefix);
+
+// Aggregated 802.11 PDUs nest flow records, which may nest aggregates again: printing stops
+// descending (and prints the PDU's bytes) past this depth.
+constexpr int kMaxAggregationDepth = 4;
+thread_local int g_aggregation_depth = 0;
 
 // Walks Fields() and prints each value in sflowtool's form.
 struct FieldPrinter {
@@ -241,6 +249,33 @@ struct FieldPrinter {
         SfpLaneList::Lane::Fields(lane, inner);
         j.EndObject();
       }
+      j.EndArray();
+    } else if constexpr (std::is_same_v<T, PduList>) {
+      // sflowtool does not decode this structure; our form: the count, then each PDU's records.
+      j.Member("aggregation_num_pdus", v.size(), prefix);
+      j.Key(name, prefix);
+      j.BeginArray();
+      ++g_aggregation_depth;
+      for (const PduList::Pdu& pdu : v) {
+        j.BeginObject();
+        if (g_aggregation_depth > kMaxAggregationDepth) {
+          FieldPrinter inner{j, {}, {}};
+          inner("pduBytes", Bytes(pdu.records));
+        } else {
+          std::vector<FlowRecord> records;  // a rare structure: allocating here is fine
+          absl::Status status = DecodeFlowRecords(pdu, &records);
+          j.Key("elements");
+          j.BeginArray();
+          for (const FlowRecord& r : records) PrintFlowRecord(j, r, prefix);
+          j.EndArray();
+          if (!status.ok()) {
+            j.StringMember("error",
+                           std::string_view(status.message().data(), status.message().size()));
+          }
+        }
+        j.EndObject();
+      }
+      --g_aggregation_depth;
       j.EndArray();
     } else {
       static_assert(requires(const T& t, FieldPrinter& p) { T::Fields(t, p); },

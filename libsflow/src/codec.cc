@@ -26,6 +26,7 @@ std::string TagString(Tag tag) { return absl::StrCat(tag.enterprise, ":", tag.fo
 struct Failure {
   std::string what;
   size_t at = 0;  // byte offset in the datagram
+  absl::StatusCode code = absl::StatusCode::kInvalidArgument;
 };
 
 // ---- records ----
@@ -70,6 +71,7 @@ bool DecodeRecords(ByteReader& r, uint32_t count, const DecodeOptions& options,
     failure->what = absl::StrCat("record count ", count, " exceeds the limit of ",
                                  options.max_records_per_sample);
     failure->at = base + r.offset() - 4;
+    failure->code = absl::StatusCode::kResourceExhausted;
     return false;
   }
   for (uint32_t i = 0; i < count; ++i) {
@@ -85,6 +87,7 @@ bool DecodeRecords(ByteReader& r, uint32_t count, const DecodeOptions& options,
     Record& record = pool->emplace_back();
     record.tag = Tag::Unpack(packed);
     record.trailing = Bytes();
+    record.wire = Bytes(body.data());
     const size_t body_base = base + r.offset() - length;
     const size_t index = FormatTable<Data>::IndexOf(record.tag);
     if (index == 0) {
@@ -97,6 +100,7 @@ bool DecodeRecords(ByteReader& r, uint32_t count, const DecodeOptions& options,
       failure->what = absl::StrCat("record ", i + 1, " (", TagString(record.tag), " ",
                                    AV(Table::kNames[index]), "): ", inner.what);
       failure->at = inner.at;
+      failure->code = inner.code;
       pool->pop_back();
       return false;
     }
@@ -216,9 +220,10 @@ bool DecodeDiscardSample(ByteReader& r, Datagram* dg, const DecodeOptions& optio
 }
 
 absl::Status Malformed(size_t sample_index, Tag tag, const Failure& failure) {
-  return absl::InvalidArgumentError(absl::StrCat("sflow: sample ", sample_index, " (",
-                                                 TagString(tag), " ", AV(SampleName(tag)), "), ",
-                                                 failure.what, " at byte ", failure.at));
+  return absl::Status(failure.code,
+                      absl::StrCat("sflow: sample ", sample_index, " (", TagString(tag), " ",
+                                   AV(SampleName(tag)), "), ", failure.what, " at byte ",
+                                   failure.at));
 }
 
 absl::Status DecodeSamples(ByteReader& r, uint32_t count, Datagram* out,
@@ -275,26 +280,41 @@ absl::Status DecodeSamples(ByteReader& r, uint32_t count, Datagram* out,
 
 // ---- encoding ----
 
+// Returns false if a record holds a value its wire form cannot represent.
 template <class Record>
-void EncodeRecords(std::span<const Record> records, ByteWriter& w) {
+bool EncodeRecords(std::span<const Record> records, ByteWriter& w) {
   w.WriteU32(static_cast<uint32_t>(records.size()));
   for (const Record& record : records) {
     w.WriteU32(record.tag.packed());
     const size_t len_at = w.ReserveU32();
+    const size_t body_at = w.size();
+    FieldWriter writer{w};
     std::visit(
-        [&w](const auto& value) {
+        [&](const auto& value) {
           using T = std::decay_t<decltype(value)>;
           if constexpr (requires { T::kFormat; }) {
-            FieldWriter writer{w};
             T::Fields(value, writer);
           } else {
             w.WriteBytes(value.body.span());
           }
         },
         record.data);
+    if (!writer.ok) return false;
     w.WriteBytes(record.trailing.span());
-    w.PatchU32(len_at, static_cast<uint32_t>(w.size() - len_at - 4));
+    const size_t body_size = w.size() - body_at;
+    // A decoded record whose layout is unchanged gets its agent's padding bytes back, so that
+    // encode(decode(bytes)) == bytes even where an agent did not zero its XDR padding.
+    if (record.wire.size() == body_size && !writer.too_many_paddings) {
+      for (size_t i = 0; i < writer.padding_count; ++i) {
+        const auto& pad = writer.paddings[i];
+        for (size_t k = 0; k < pad.size; ++k) {
+          w.PatchU8(pad.at + k, record.wire[pad.at - body_at + k]);
+        }
+      }
+    }
+    w.PatchU32(len_at, static_cast<uint32_t>(body_size));
   }
+  return true;
 }
 
 absl::Status EncodeSample(const Sample& sample, size_t index, ByteWriter& w) {
@@ -329,7 +349,7 @@ absl::Status EncodeSample(const Sample& sample, size_t index, ByteWriter& w) {
         w.WriteU32((i.format << 30) | i.value);
       }
     }
-    EncodeRecords(f->records, w);
+    if (!EncodeRecords(f->records, w)) return bad("a record holds an address of unknown type");
   } else if (const auto* c = std::get_if<CountersSample>(&sample.data)) {
     w.WriteU32(c->sequence_number);
     if (c->expanded) {
@@ -340,7 +360,7 @@ absl::Status EncodeSample(const Sample& sample, size_t index, ByteWriter& w) {
         return bad("source id does not fit a compact counters sample");
       w.WriteU32((c->source.type << 24) | c->source.index);
     }
-    EncodeRecords(c->records, w);
+    if (!EncodeRecords(c->records, w)) return bad("a record holds an address of unknown type");
   } else if (const auto* d = std::get_if<DiscardedPacketSample>(&sample.data)) {
     w.WriteU32(d->sequence_number);
     w.WriteU32(d->source.type);
@@ -349,7 +369,7 @@ absl::Status EncodeSample(const Sample& sample, size_t index, ByteWriter& w) {
     w.WriteU32(d->input);
     w.WriteU32(d->output);
     w.WriteU32(d->reason);
-    EncodeRecords(d->records, w);
+    if (!EncodeRecords(d->records, w)) return bad("a record holds an address of unknown type");
   } else {
     w.WriteBytes(std::get<UnknownSample>(sample.data).body.span());
   }
@@ -421,13 +441,13 @@ absl::StatusOr<Datagram> Decode(std::span<const uint8_t> bytes, const DecodeOpti
 }
 
 absl::Status Encode(const Datagram& datagram, std::vector<uint8_t>* out) {
-  const size_t start = out->size();
-  ByteWriter w(out);
-  w.WriteU32(datagram.version);
   if (datagram.agent.type != Address::Type::kIPv4 && datagram.agent.type != Address::Type::kIPv6 &&
       datagram.agent.type != Address::Type::kUnknown) {
     return absl::InvalidArgumentError("sflow: cannot encode an agent address of unknown type");
   }
+  const size_t start = out->size();
+  ByteWriter w(out);
+  w.WriteU32(datagram.version);
   internal::WriteField(w, datagram.agent);
   w.WriteU32(datagram.sub_agent_id);
   w.WriteU32(datagram.sequence_number);
@@ -441,6 +461,19 @@ absl::Status Encode(const Datagram& datagram, std::vector<uint8_t>* out) {
     }
   }
   w.WriteBytes(datagram.trailing.span());
+  return absl::OkStatus();
+}
+
+absl::Status DecodeFlowRecords(const PduList::Pdu& pdu, std::vector<FlowRecord>* out,
+                               const DecodeOptions& options) {
+  ByteReader r(pdu.records);
+  Failure failure;
+  uint64_t unknown = 0;
+  // DecodeRecords appends to `out`, whose storage may move: callers take spans only afterwards.
+  if (!DecodeRecords(r, pdu.record_count, options, out, 0, &unknown, &failure)) {
+    return absl::InvalidArgumentError(absl::StrCat("sflow: aggregated PDU, ", failure.what,
+                                                   " at byte ", failure.at, " of the PDU"));
+  }
   return absl::OkStatus();
 }
 

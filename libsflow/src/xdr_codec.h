@@ -185,15 +185,48 @@ struct FieldReader {
   }
 };
 
+// Writes fields in order. Remembers where it wrote XDR padding (so the encoder can restore an
+// agent's original padding bytes) and whether a value could not be represented.
 struct FieldWriter {
   explicit FieldWriter(ByteWriter& writer) : w(writer) {}
   ByteWriter& w;
+  bool ok = true;
+  struct Padding {
+    size_t at;
+    size_t size;
+  };
+  static constexpr size_t kMaxPaddings = 32;
+  std::array<Padding, kMaxPaddings> paddings{};
+  size_t padding_count = 0;
+  bool too_many_paddings = false;
+
+  void NotePadding(size_t at, size_t size) {
+    if (size == 0) return;
+    if (padding_count == kMaxPaddings) {
+      too_many_paddings = true;
+      return;
+    }
+    paddings[padding_count++] = Padding{at, size};
+  }
+
   template <class T>
   void operator()(std::string_view, const T& field) {
     if constexpr (HasFields<T>) {
       T::Fields(field, *this);
     } else if constexpr (HasXdrHooks<T>) {
       field.WriteXdr(w);
+    } else if constexpr (std::is_same_v<T, Bytes> || std::is_same_v<T, std::string_view>) {
+      WriteField(w, field);
+      NotePadding(w.size() - XdrPadding(field.size()), XdrPadding(field.size()));
+    } else if constexpr (std::is_same_v<T, MacAddress>) {
+      WriteField(w, field);
+      NotePadding(w.size() - 2, 2);
+    } else if constexpr (std::is_same_v<T, Address>) {
+      if (field.type != Address::Type::kUnknown && field.type != Address::Type::kIPv4 &&
+          field.type != Address::Type::kIPv6) {
+        ok = false;
+      }
+      WriteField(w, field);
     } else {
       WriteField(w, field);
     }

@@ -109,34 +109,92 @@ struct Expected {
 
 const std::vector<Expected>& ExpectedTotals() {
   static const std::vector<Expected> kExpected = {
-      {"akvorado_data-1140.pcap", 1, 1, 0, 0, {{"0:1", 5}},
-       {{"0:1", 5}, {"0:1001", 5}, {"0:1002", 2}, {"0:1003", 2}}, {}},
-      {"akvorado_data-discard-interface.pcap", 1, 1, 0, 0, {{"0:1", 1}},
-       {{"0:1", 1}, {"0:1001", 1}}, {}},
-      {"akvorado_data-encap-vxlan.pcap", 1, 1, 0, 0, {{"0:1", 1}}, {{"0:1", 1}, {"0:1001", 1}},
+      {"akvorado_data-1140.pcap",
+       1,
+       1,
+       0,
+       0,
+       {{"0:1", 5}},
+       {{"0:1", 5}, {"0:1001", 5}, {"0:1002", 2}, {"0:1003", 2}},
        {}},
+      {"akvorado_data-discard-interface.pcap",
+       1,
+       1,
+       0,
+       0,
+       {{"0:1", 1}},
+       {{"0:1", 1}, {"0:1001", 1}},
+       {}},
+      {"akvorado_data-encap-vxlan.pcap", 1, 1, 0, 0, {{"0:1", 1}}, {{"0:1", 1}, {"0:1001", 1}}, {}},
       {"akvorado_data-icmpv4.pcap", 1, 1, 0, 0, {{"0:1", 1}}, {{"0:1", 1}, {"0:1001", 1}}, {}},
       {"akvorado_data-icmpv6.pcap", 1, 1, 0, 0, {{"0:1", 1}}, {{"0:1", 1}, {"0:1001", 1}}, {}},
-      {"akvorado_data-local-interface.pcap", 1, 1, 0, 0, {{"0:1", 1}},
-       {{"0:1", 1}, {"0:1001", 1}}, {}},
-      {"akvorado_data-multiple-interfaces.pcap", 1, 1, 0, 0, {{"0:1", 1}},
-       {{"0:1", 1}, {"0:1001", 1}}, {}},
+      {"akvorado_data-local-interface.pcap",
+       1,
+       1,
+       0,
+       0,
+       {{"0:1", 1}},
+       {{"0:1", 1}, {"0:1001", 1}},
+       {}},
+      {"akvorado_data-multiple-interfaces.pcap",
+       1,
+       1,
+       0,
+       0,
+       {{"0:1", 1}},
+       {{"0:1", 1}, {"0:1001", 1}},
+       {}},
       {"akvorado_data-qinq.pcap", 1, 1, 0, 0, {{"0:3", 1}}, {{"0:1", 1}}, {}},
-      {"akvorado_data-sflow-ipv4-data.pcap", 1, 1, 0, 0, {{"0:3", 1}},
-       {{"0:1", 1}, {"0:1001", 1}, {"0:2", 1}, {"0:3", 1}}, {}},
+      {"akvorado_data-sflow-ipv4-data.pcap",
+       1,
+       1,
+       0,
+       0,
+       {{"0:3", 1}},
+       {{"0:1", 1}, {"0:1001", 1}, {"0:2", 1}, {"0:3", 1}},
+       {}},
       {"akvorado_data-sflow-raw-ipv4.pcap", 1, 1, 0, 0, {{"0:1", 2}}, {{"0:1", 2}}, {}},
       {"ndpi_sflow.pcap", 9, 9, 0, 0, {{"0:1", 1}, {"0:2", 8}}, {{"0:1", 1}}, {{"0:1", 8}}},
       {"nxthdr_sflow.pcap", 1, 1, 0, 0, {{"0:1", 1}}, {{"0:3", 1}}, {}},
-      {"overflowd_sflow.pcap", 1000, 1000, 0, 0, {{"0:1", 5855}, {"0:2", 502}},
-       {{"0:1", 5855}, {"0:1001", 5855}}, {{"0:1", 502}, {"0:2", 502}}},
+      {"overflowd_sflow.pcap",
+       1000,
+       1000,
+       0,
+       0,
+       {{"0:1", 5855}, {"0:2", 502}},
+       {{"0:1", 5855}, {"0:1001", 5855}},
+       {{"0:1", 502}, {"0:2", 502}}},
       // Not in the inventory: counts from the capture's own sflowtool decode.
-      {"pmacct177_sfprobe_sflow5_from_mixed_input.pcap", 685, 685, 0, 0,
-       {{"0:1", 4834}, {"0:2", 1}}, {{"0:1", 4834}, {"0:1001", 4834}}, {{"0:1", 1}}},
-      {"tcpdump_sflow-print-v6.pcap", 25, 25, 0, 0, {{"0:1", 13}, {"0:2", 48}},
-       {{"0:1", 13}, {"0:1001", 13}}, {{"0:1", 48}, {"0:2", 48}}},
-      {"tcpdump_sflow_expanded.pcap", 1, 1, 0, 0, {{"0:3", 1}},
-       {{"0:1", 1}, {"0:1002", 1}, {"0:1003", 1}}, {}},
-      {"tcpdump_sflow_multiple_counter_30_pdus.pcap", 30, 25, 5, 0, {{"0:2", 2}, {"0:4", 142}},
+      {"pmacct177_sfprobe_sflow5_from_mixed_input.pcap",
+       685,
+       685,
+       0,
+       0,
+       {{"0:1", 4834}, {"0:2", 1}},
+       {{"0:1", 4834}, {"0:1001", 4834}},
+       {{"0:1", 1}}},
+      {"tcpdump_sflow-print-v6.pcap",
+       25,
+       25,
+       0,
+       0,
+       {{"0:1", 13}, {"0:2", 48}},
+       {{"0:1", 13}, {"0:1001", 13}},
+       {{"0:1", 48}, {"0:2", 48}}},
+      {"tcpdump_sflow_expanded.pcap",
+       1,
+       1,
+       0,
+       0,
+       {{"0:3", 1}},
+       {{"0:1", 1}, {"0:1002", 1}, {"0:1003", 1}},
+       {}},
+      {"tcpdump_sflow_multiple_counter_30_pdus.pcap",
+       30,
+       25,
+       5,
+       0,
+       {{"0:2", 2}, {"0:4", 142}},
        {},
        {{"0:1", 142},
         {"0:2", 142},
@@ -149,12 +207,16 @@ const std::vector<Expected>& ExpectedTotals() {
       // Malformed on purpose: a flow record (0:13) whose length runs past its sample.
       {"tcpdump_sflow_print-segv.pcap", 1, 0, 0, 1, {}, {}, {}},
       {"telegraf_sflow_issue_15375.pcap", 1, 1, 0, 0, {{"0:5", 1}}, {{"0:1036", 1}}, {}},
-      {"telegraf_sflow_issue_15918.pcap", 1, 1, 0, 0, {{"0:1", 6}, {"0:2", 1}},
-       {{"0:1", 6}, {"0:1001", 6}}, {{"0:1", 1}, {"0:2", 1}}},
-      {"telegraf_sflow_issue_18876.pcap", 1, 1, 0, 0, {{"0:4", 1}}, {},
+      {"telegraf_sflow_issue_15918.pcap",
+       1,
+       1,
+       0,
+       0,
+       {{"0:1", 6}, {"0:2", 1}},
+       {{"0:1", 6}, {"0:1001", 6}},
        {{"0:1", 1}, {"0:2", 1}}},
-      {"telegraf_sflow_v5_example.pcap", 1, 1, 0, 0, {{"0:2", 1}}, {},
-       {{"0:1", 1}, {"0:1005", 1}}},
+      {"telegraf_sflow_issue_18876.pcap", 1, 1, 0, 0, {{"0:4", 1}}, {}, {{"0:1", 1}, {"0:2", 1}}},
+      {"telegraf_sflow_v5_example.pcap", 1, 1, 0, 0, {{"0:2", 1}}, {}, {{"0:1", 1}, {"0:1005", 1}}},
   };
   return kExpected;
 }
@@ -228,9 +290,10 @@ std::string Lines(const std::vector<std::string>& lines) {
   return out;
 }
 
-TEST_CASE("capture: every sFlow capture decodes and re-encodes byte for byte, with the expected "
-          "totals",
-          "[sflow][capture]") {
+TEST_CASE(
+    "capture: every sFlow capture decodes and re-encodes byte for byte, with the expected "
+    "totals",
+    "[sflow][capture]") {
   if (!CapturesPresent()) return;
   std::map<std::string, const Expected*> expected;
   for (const Expected& e : ExpectedTotals()) expected[std::string(e.file)] = &e;
@@ -636,9 +699,9 @@ TEST_CASE("capture: raw dumps decode to the values their provenance lists", "[sf
 // The raw datagrams, split: each must decode, re-encode exactly, and survive truncation.
 std::vector<std::vector<uint8_t>> RawDatagrams() {
   std::vector<std::vector<uint8_t>> out;
-  for (const char* name : {"counter_sample.dump", "counter_sample_v0_64a8afb.dump",
-                           "event_discarded_packet.dump", "flow_sample.dump",
-                           "flow_sample_3.dump", "host_sample.dump"}) {
+  for (const char* name :
+       {"counter_sample.dump", "counter_sample_v0_64a8afb.dump", "event_discarded_packet.dump",
+        "flow_sample.dump", "flow_sample_3.dump", "host_sample.dump"}) {
     out.push_back(LoadRaw(name));
   }
   const std::vector<uint8_t> two = LoadRaw("flow_samples_2.dump");

@@ -119,7 +119,8 @@ absl::Status DecodeCopy(std::span<const uint8_t> bytes, std::vector<uint8_t>* st
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool Contains(const std::string& s, const std::string& part) {
@@ -132,9 +133,11 @@ TEST_CASE("codec: compact samples pack format/value and source type/index", "[sf
   XdrBuilder b = DatagramHeader(2);
   b.U32(kFlowSampleFormat);
   size_t len = b.Begin();
-  b.U32(77)           // sequence
+  b.U32(77)             // sequence
       .U32(0x03000007)  // source: type 3 (top 8 bits), index 7
-      .U32(256).U32(1000).U32(5)
+      .U32(256)
+      .U32(1000)
+      .U32(5)
       .U32(0x8000002a)  // input: format 2 (top 2 bits), value 42
       .U32(0x7fffffff)  // output: format 1, value 0x3fffffff
       .U32(0);
@@ -172,10 +175,16 @@ TEST_CASE("codec: expanded samples keep full 32-bit sources and interfaces", "[s
   XdrBuilder b = DatagramHeader(2);
   b.U32(kExpandedFlowSampleFormat);
   size_t len = b.Begin();
-  b.U32(1).U32(0x12345678).U32(0xfedcba98)  // seq, source type, source index
-      .U32(2048).U32(3).U32(4)
-      .U32(0xc0000001).U32(0xfffffff0)  // input format, value: would not fit the compact form
-      .U32(2).U32(0x40000000)           // output format, value
+  b.U32(1)
+      .U32(0x12345678)
+      .U32(0xfedcba98)  // seq, source type, source index
+      .U32(2048)
+      .U32(3)
+      .U32(4)
+      .U32(0xc0000001)
+      .U32(0xfffffff0)  // input format, value: would not fit the compact form
+      .U32(2)
+      .U32(0x40000000)  // output format, value
       .U32(0);
   b.End(len);
   b.U32(kExpandedCountersSampleFormat);
@@ -213,9 +222,9 @@ TEST_CASE("codec: Encode packs compact samples into the documented bit fields", 
   // Sample body starts after the 28-byte header and the sample's tag and length.
   const size_t body = kFirstSampleAt + 8;
   REQUIRE(out.size() == body + 8 * 4);
-  CHECK(ByteReader::LoadU32(&out[body + 4]) == 0xffffffffu);    // source
-  CHECK(ByteReader::LoadU32(&out[body + 20]) == 0x7fffffffu);   // input
-  CHECK(ByteReader::LoadU32(&out[body + 24]) == 0xc0000005u);   // output
+  CHECK(ByteReader::LoadU32(&out[body + 4]) == 0xffffffffu);   // source
+  CHECK(ByteReader::LoadU32(&out[body + 20]) == 0x7fffffffu);  // input
+  CHECK(ByteReader::LoadU32(&out[body + 24]) == 0xc0000005u);  // output
   CHECK(ByteReader::LoadU32(&out[kFirstSampleAt + 4]) == 32);  // sample length
 }
 
@@ -286,7 +295,7 @@ TEST_CASE("codec: Encode refuses an agent address of invalid type and appends no
 TEST_CASE("codec: Encode refuses a record address of invalid type", "[sflow][codec]") {
   ExtendedRouter router;
   router.next_hop.type = static_cast<Address::Type>(7);
-  const FlowRecord record{Tag{0, ExtendedRouter::kFormat}, router, {}};
+  const FlowRecord record{Tag{0, ExtendedRouter::kFormat}, router, {}, {}};
   FlowSample f;
   f.records = std::span(&record, 1);
   Datagram dg;
@@ -294,8 +303,8 @@ TEST_CASE("codec: Encode refuses a record address of invalid type", "[sflow][cod
   dg.samples.push_back(Sample{Tag{0, kFlowSampleFormat}, f, {}});
   std::vector<uint8_t> out;
   const absl::Status s = Encode(dg, &out);
-  INFO("encoded " << out.size() << " bytes; decoding them gives: "
-                  << StatusString(Decode(out).status()));
+  INFO("encoded " << out.size()
+                  << " bytes; decoding them gives: " << StatusString(Decode(out).status()));
   CHECK(s.code() == absl::StatusCode::kInvalidArgument);
   CHECK(out.empty());
 }
@@ -357,7 +366,7 @@ TEST_CASE("codec: unknown enterprise and format combinations", "[sflow][codec]")
   // Enterprise != 0 with a known format number, and enterprise 0 with an unused one, are unknown.
   XdrBuilder b = DatagramHeader(3);
   b.U32((1u << 12) | kFlowSampleFormat).U32(0);  // enterprise 1 "flow sample", empty body
-  b.U32(0).U32(4).U32(0xdeadbeef);                // 0:0 sample
+  b.U32(0).U32(4).U32(0xdeadbeef);               // 0:0 sample
   AddCountersSample(b, 1, 2, [](XdrBuilder& s) {
     AddRecord(s, (9u << 12) | 1, [](XdrBuilder& r) { r.U32(5); });  // 9:1, not generic_interface
     AddRecord(s, 4095, [](XdrBuilder& r) { r.U32(6); });            // 0:4095
@@ -511,9 +520,8 @@ struct Lie {
 template <class F>
 Lie LyingRecord(bool counters, uint32_t format, F&& lie) {
   XdrBuilder b = DatagramHeader(2);
-  AddFlowSample(b, 1, 1, [](XdrBuilder& s) {
-    AddRecord(s, 1001, [](XdrBuilder& r) { SwitchBody(r, 10); });
-  });
+  AddFlowSample(
+      b, 1, 1, [](XdrBuilder& s) { AddRecord(s, 1001, [](XdrBuilder& r) { SwitchBody(r, 10); }); });
   size_t at = 0;
   auto records = [&](XdrBuilder& s) {
     if (counters) {
@@ -653,8 +661,7 @@ TEST_CASE("codec: lying lengths inside records name sample, record, field and by
   }
 }
 
-TEST_CASE("codec: a record longer than its sample is reported at the record",
-          "[sflow][codec]") {
+TEST_CASE("codec: a record longer than its sample is reported at the record", "[sflow][codec]") {
   size_t record_at = 0;
   Lie lie = LyingRecord(false, 1001, [](XdrBuilder& r) {
     SwitchBody(r, 1);
@@ -688,8 +695,7 @@ TEST_CASE("codec: a record longer than its sample is reported at the record",
   CHECK(dg.samples.size() == 1);
 }
 
-TEST_CASE("codec: a sample longer than the datagram is reported at the sample",
-          "[sflow][codec]") {
+TEST_CASE("codec: a sample longer than the datagram is reported at the sample", "[sflow][codec]") {
   std::vector<uint8_t> wire = ThreeSamples();
   const std::vector<size_t> ends = testing::SampleEnds(wire);
   REQUIRE(ends.size() == 3);
@@ -818,6 +824,25 @@ TEST_CASE("codec: DecodeInto into a reused Datagram equals a fresh decode", "[sf
       CHECK(s == fresh.status());
     }
   }
+}
+
+TEST_CASE("codec: a datagram that fails early shows nothing of the previous one",
+          "[sflow][codec]") {
+  const std::vector<uint8_t> wire = MixedDatagram();
+  Datagram dg;
+  REQUIRE(DecodeInto(wire, &dg).ok());
+  REQUIRE(dg.sequence_number == 1000);
+  // Version 5, then an IPv4 agent cut after two of its four bytes.
+  std::vector<uint8_t> storage;
+  const absl::Status s = DecodeCopy(std::span(wire).first(10), &storage, &dg);
+  INFO(StatusString(s) << "\n" << testing::Describe(dg));
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(dg.agent == Address{});
+  CHECK(dg.sub_agent_id == 0);
+  CHECK(dg.sequence_number == 0);
+  CHECK(dg.uptime_ms == 0);
+  CHECK(dg.samples.empty());
+  CHECK(dg.trailing.empty());
 }
 
 TEST_CASE("codec: DecodeStats are running totals", "[sflow][codec]") {
@@ -983,6 +1008,7 @@ TEST_CASE("codec: drop reason names", "[sflow][codec]") {
   CHECK(DropReasonName(255) == "");
   CHECK(DropReasonName(256) == "unknown");
   CHECK(DropReasonName(258) == "acl");
+  CHECK(DropReasonName(289) == "unknown_l4");  // the event_discarded_packet.dump reason
   CHECK(DropReasonName(999) == "");
   CHECK(DropReasonName(0xffffffff) == "");
 }

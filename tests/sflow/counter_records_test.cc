@@ -417,7 +417,7 @@ TEST_CASE("SfpLaneList rejects lying counts and truncation", "[counter_records][
 }
 
 TEST_CASE("CounterRecord compares by content", "[counter_records]") {
-  CounterRecord a{Tag{0, 2003}, HostCpu{}, Bytes()};
+  CounterRecord a{Tag{0, 2003}, HostCpu{}, Bytes(), Bytes()};
   CounterRecord b = a;
   CHECK(a == b);
   std::get<HostCpu>(b.data).cpu_steal = TrailingU32{true, 0};

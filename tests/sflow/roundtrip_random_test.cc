@@ -138,8 +138,7 @@ TEST_CASE("roundtrip: every flow record type survives encode and decode", "[sflo
                                         std::make_index_sequence<kAlternatives<FlowRecord>>{});
 }
 
-TEST_CASE("roundtrip: every counter record type survives encode and decode",
-          "[sflow][roundtrip]") {
+TEST_CASE("roundtrip: every counter record type survives encode and decode", "[sflow][roundtrip]") {
   STATIC_REQUIRE(kAlternatives<CounterRecord> > 35);
   RoundTripEveryAlternative<CounterRecord>(
       0xC0DEu, 120, std::make_index_sequence<kAlternatives<CounterRecord>>{});
@@ -202,7 +201,8 @@ void CheckFillerChangesValue() {
 
 template <class Record, size_t I>
 void AppendFormat(std::vector<uint32_t>* formats) {
-  if constexpr (I != 0) formats->push_back(std::variant_alternative_t<I, RecordData<Record>>::kFormat);
+  if constexpr (I != 0)
+    formats->push_back(std::variant_alternative_t<I, RecordData<Record>>::kFormat);
 }
 
 template <class Record, size_t... I>
@@ -276,8 +276,7 @@ TEST_CASE("roundtrip: random datagrams decode to what was encoded and re-encode 
   CHECK(total_unknown > 1000);
 }
 
-TEST_CASE("roundtrip: large random datagrams with many samples and records",
-          "[sflow][roundtrip]") {
+TEST_CASE("roundtrip: large random datagrams with many samples and records", "[sflow][roundtrip]") {
   Rng rng(0xB16);
   testing::DatagramOptions options;
   options.max_samples = 80;  // over the 64 samples DecodeInto reserves up front

@@ -60,7 +60,9 @@ struct IgnoreFields {
 };
 
 template <class T>
-concept HasFields = requires(const T& t, IgnoreFields& v) { T::Fields(t, v); };
+concept HasFields = requires(const T& t, IgnoreFields& v) {
+  T::Fields(t, v);
+};
 
 inline std::span<const uint8_t> AsBytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -296,6 +298,26 @@ class RandomFiller {
       ByteReader r(arena_.Copy(wire));
       REQUIRE(SfpLaneList::ReadXdr(r, &field));
       REQUIRE(r.empty());
+    } else if constexpr (std::is_same_v<T, PduList>) {
+      // PDUs of flow records: well-formed extended_switch records and opaque unknown ones.
+      std::vector<uint8_t> wire;
+      ByteWriter w(&wire);
+      const uint32_t pdus = rng_.Below(4);
+      w.WriteU32(pdus);
+      for (uint32_t p = 0; p < pdus; ++p) {
+        const uint32_t records = rng_.Below(4);
+        w.WriteU32(records);
+        for (uint32_t i = 0; i < records; ++i) {
+          const bool known = rng_.OneIn(2);
+          w.WriteU32(known ? ExtendedSwitch::kFormat : (77u << 12) | 9u);
+          const uint32_t words = known ? 4 : rng_.Below(5);
+          w.WriteU32(words * 4);
+          for (uint32_t k = 0; k < words; ++k) w.WriteU32(rng_.U32());
+        }
+      }
+      ByteReader r(arena_.Copy(wire));
+      REQUIRE(PduList::ReadXdr(r, &field));
+      REQUIRE(r.empty());
     } else {
       static_assert(kAlwaysFalse<T>, "RandomFiller: a field type it does not know; add it here");
     }
@@ -334,7 +356,8 @@ template <class Record>
 constexpr bool IsKnownFormat(uint32_t format) {
   return []<size_t... I>(uint32_t f, std::index_sequence<I...>) {
     return ((FormatOf<Record, I>() == f) || ...);
-  }(format, std::make_index_sequence<kAlternatives<Record>>{});
+  }
+  (format, std::make_index_sequence<kAlternatives<Record>>{});
 }
 
 // A tag no decoder knows: another enterprise, or an unused enterprise-0 format.
@@ -382,7 +405,8 @@ Record RandomRecordAt(size_t index, Rng& rng, Arena& arena, const RecordOptions&
   using Fn = Record (*)(Rng&, Arena&, const RecordOptions&);
   static constexpr auto kMakers = []<size_t... I>(std::index_sequence<I...>) {
     return std::array<Fn, sizeof...(I)>{&MakeRandomRecord<Record, I>...};
-  }(std::make_index_sequence<kAlternatives<Record>>{});
+  }
+  (std::make_index_sequence<kAlternatives<Record>>{});
   return kMakers[index](rng, arena, options);
 }
 
@@ -511,8 +535,7 @@ inline DatagramCounts RandomDatagram(Rng& rng, Arena& arena, Datagram* dg,
         break;
       }
     }
-    if (options.trailing && !std::holds_alternative<UnknownSample>(sample.data) &&
-        rng.OneIn(8)) {
+    if (options.trailing && !std::holds_alternative<UnknownSample>(sample.data) && rng.OneIn(8)) {
       std::span<uint8_t> extra = arena.Allocate(rng.Between(1, 9));
       rng.Fill(extra);
       sample.trailing = Bytes(extra);
@@ -679,8 +702,11 @@ class Describer {
 };
 
 template <class Record>
-std::string Describe(const Record& r)
-  requires requires { r.tag; r.data; r.trailing; }
+std::string Describe(const Record& r) requires requires {
+  r.tag;
+  r.data;
+  r.trailing;
+}
 {
   std::string out = std::to_string(r.tag.enterprise) + ":" + std::to_string(r.tag.format) + " #" +
                     std::to_string(r.data.index());
@@ -700,28 +726,27 @@ std::string Describe(const Record& r)
 }
 
 inline std::string Describe(const Sample& s) {
-  std::string out = "sample " + std::to_string(s.tag.enterprise) + ":" +
-                    std::to_string(s.tag.format);
+  std::string out =
+      "sample " + std::to_string(s.tag.enterprise) + ":" + std::to_string(s.tag.format);
   auto records = [&](const auto& rs) {
     for (const auto& r : rs) out += "\n    " + Describe(r);
   };
   if (const auto* f = std::get_if<FlowSample>(&s.data)) {
     out += " flow expanded=" + std::to_string(f->expanded) +
-           " seq=" + std::to_string(f->sequence_number) + " src=" +
-           std::to_string(f->source.type) + ":" + std::to_string(f->source.index) +
-           " rate=" + std::to_string(f->sampling_rate) + " pool=" +
-           std::to_string(f->sample_pool) + " drops=" + std::to_string(f->drops) +
+           " seq=" + std::to_string(f->sequence_number) + " src=" + std::to_string(f->source.type) +
+           ":" + std::to_string(f->source.index) + " rate=" + std::to_string(f->sampling_rate) +
+           " pool=" + std::to_string(f->sample_pool) + " drops=" + std::to_string(f->drops) +
            " in=" + std::to_string(f->input.format) + "/" + std::to_string(f->input.value) +
            " out=" + std::to_string(f->output.format) + "/" + std::to_string(f->output.value);
     records(f->records);
   } else if (const auto* c = std::get_if<CountersSample>(&s.data)) {
     out += " counters expanded=" + std::to_string(c->expanded) +
-           " seq=" + std::to_string(c->sequence_number) + " src=" +
-           std::to_string(c->source.type) + ":" + std::to_string(c->source.index);
+           " seq=" + std::to_string(c->sequence_number) + " src=" + std::to_string(c->source.type) +
+           ":" + std::to_string(c->source.index);
     records(c->records);
   } else if (const auto* d = std::get_if<DiscardedPacketSample>(&s.data)) {
-    out += " discarded seq=" + std::to_string(d->sequence_number) + " src=" +
-           std::to_string(d->source.type) + ":" + std::to_string(d->source.index) +
+    out += " discarded seq=" + std::to_string(d->sequence_number) +
+           " src=" + std::to_string(d->source.type) + ":" + std::to_string(d->source.index) +
            " drops=" + std::to_string(d->drops) + " in=" + std::to_string(d->input) +
            " out=" + std::to_string(d->output) + " reason=" + std::to_string(d->reason);
     records(d->records);
@@ -733,12 +758,12 @@ inline std::string Describe(const Sample& s) {
 }
 
 inline std::string Describe(const Datagram& dg) {
-  std::string out = "datagram v" + std::to_string(dg.version) + " agent=" +
-                    std::to_string(static_cast<uint32_t>(dg.agent.type)) + ":" +
+  std::string out = "datagram v" + std::to_string(dg.version) +
+                    " agent=" + std::to_string(static_cast<uint32_t>(dg.agent.type)) + ":" +
                     Describer::Hex(dg.agent.bytes) + " sub=" + std::to_string(dg.sub_agent_id) +
                     " seq=" + std::to_string(dg.sequence_number) +
-                    " uptime=" + std::to_string(dg.uptime_ms) + " samples=" +
-                    std::to_string(dg.samples.size());
+                    " uptime=" + std::to_string(dg.uptime_ms) +
+                    " samples=" + std::to_string(dg.samples.size());
   for (const Sample& s : dg.samples) out += "\n  " + Describe(s);
   if (!dg.trailing.empty()) out += "\n  trailing=" + Describer::Hex(dg.trailing.span());
   return out;

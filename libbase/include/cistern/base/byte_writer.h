@@ -63,6 +63,7 @@ class ByteWriter {
     return at;
   }
   void PatchU32(size_t at, uint32_t v) { StoreU32(out_->data() + at, v); }
+  void PatchU8(size_t at, uint8_t v) { (*out_)[at] = v; }
 
   static void StoreU32(uint8_t* p, uint32_t v) {
     p[0] = static_cast<uint8_t>(v >> 24);

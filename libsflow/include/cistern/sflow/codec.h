@@ -58,6 +58,11 @@ absl::StatusOr<Datagram> Decode(std::span<const uint8_t> bytes, const DecodeOpti
 // unknown type where one is required, a source index wider than 24 bits in a compact sample).
 absl::Status Encode(const Datagram& datagram, std::vector<uint8_t>* out);
 
+// Decodes the flow records of one PDU of an extended_80211_aggregation record, appending them to
+// `out` (their views point into the same datagram). Same error contract as DecodeInto.
+absl::Status DecodeFlowRecords(const PduList::Pdu& pdu, std::vector<FlowRecord>* out,
+                               const DecodeOptions& options = {});
+
 // Name of a record or sample format ("extended_gateway", "flow_sample"), "unknown" if unknown.
 std::string_view FlowRecordName(const FlowRecordData& data);
 std::string_view CounterRecordName(const CounterRecordData& data);

@@ -1519,7 +1519,11 @@ struct CounterRecord {
   Tag tag;
   CounterRecordData data;
   Bytes trailing;
-  friend bool operator==(const CounterRecord&, const CounterRecord&) = default;
+  // The record's body as received; see FlowRecord::wire. Not part of the record's value (==).
+  Bytes wire;
+  friend bool operator==(const CounterRecord& a, const CounterRecord& b) {
+    return a.tag == b.tag && a.data == b.data && a.trailing == b.trailing;
+  }
 };
 
 }  // namespace cistern::sflow

@@ -62,7 +62,7 @@ struct CountersSample {
 };
 
 // discarded_packet (0:5): a packet the device dropped, with the reason (sflow_drops.txt codes,
-// e.g. 0 net_unreachable ... 289 acl). input/output are plain ifIndex values (0 = unknown).
+// e.g. 1 host_unreachable, 258 acl). input/output are plain ifIndex values (0 = unknown).
 struct DiscardedPacketSample {
   uint32_t sequence_number = 0;
   DataSource source;

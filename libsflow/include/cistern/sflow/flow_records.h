@@ -432,6 +432,70 @@ struct Extended80211Tx {
   friend bool operator==(const Extended80211Tx&, const Extended80211Tx&) = default;
 };
 
+// The PDUs of extended_80211_aggregation (0:1016): `pdu pdus<>`, each PDU a `flow_record
+// records<>` describing one frame of an aggregate. A validated view: the framing of every PDU and
+// record (counts, lengths) is checked when decoded, so iteration cannot fail; the records' contents
+// are decoded on demand with DecodeFlowRecords() (codec.h).
+class PduList {
+ public:
+  struct Pdu {
+    uint32_t record_count = 0;
+    std::span<const uint8_t> records;  // record_count records: tag, length, body
+  };
+  PduList() = default;
+  // `wire` holds exactly `count` well-framed PDUs (ReadXdr guarantees it).
+  PduList(uint32_t count, std::span<const uint8_t> wire) : count_(count), wire_(wire) {}
+  uint32_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  std::span<const uint8_t> wire() const { return wire_; }
+
+  class Iterator {
+   public:
+    using value_type = Pdu;
+    using difference_type = std::ptrdiff_t;
+    Iterator() = default;
+    Iterator(std::span<const uint8_t> rest, uint32_t left) : rest_(rest), left_(left) {}
+    Pdu operator*() const;
+    Iterator& operator++();
+    Iterator operator++(int) {
+      Iterator old = *this;
+      ++*this;
+      return old;
+    }
+    friend bool operator==(const Iterator& a, const Iterator& b) { return a.left_ == b.left_; }
+
+   private:
+    std::span<const uint8_t> rest_;
+    uint32_t left_ = 0;
+  };
+  Iterator begin() const { return Iterator(wire_, count_); }
+  Iterator end() const { return Iterator({}, 0); }
+
+  static bool ReadXdr(ByteReader& r, PduList* out);
+  void WriteXdr(ByteWriter& w) const;
+
+  friend bool operator==(const PduList& a, const PduList& b) {
+    return a.count_ == b.count_ && std::ranges::equal(a.wire_, b.wire_);
+  }
+
+ private:
+  uint32_t count_ = 0;
+  std::span<const uint8_t> wire_;
+};
+
+// extended_80211_aggregation (0:1016).
+struct Extended80211Aggregation {
+  static constexpr uint32_t kFormat = 1016;
+  static constexpr std::string_view kName = "extended_80211_aggregation";
+  PduList pdus;
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("pdus", s.pdus);
+  }
+  friend bool operator==(const Extended80211Aggregation&,
+                         const Extended80211Aggregation&) = default;
+};
+
 // extended_nat_port (0:1020).
 struct ExtendedNatPort {
   static constexpr uint32_t kFormat = 1020;
@@ -881,7 +945,7 @@ using FlowRecordData =
                  ExtendedSwitch, ExtendedRouter, ExtendedGateway, ExtendedUser, ExtendedUrl,
                  ExtendedMpls, ExtendedNat, ExtendedMplsTunnel, ExtendedMplsVc, ExtendedMplsFtn,
                  ExtendedMplsLdpFec, ExtendedVlanTunnel, Extended80211Payload, Extended80211Rx,
-                 Extended80211Tx, ExtendedNatPort, ExtendedL2TunnelEgress,
+                 Extended80211Tx, Extended80211Aggregation, ExtendedNatPort, ExtendedL2TunnelEgress,
                  ExtendedL2TunnelIngress, ExtendedIpv4TunnelEgress, ExtendedIpv4TunnelIngress,
                  ExtendedIpv6TunnelEgress, ExtendedIpv6TunnelIngress, ExtendedDecapEgress,
                  ExtendedDecapIngress, ExtendedVniEgress, ExtendedVniIngress, ExtendedEgressQueue,
@@ -898,7 +962,13 @@ struct FlowRecord {
   Tag tag;
   FlowRecordData data;
   Bytes trailing;
-  friend bool operator==(const FlowRecord&, const FlowRecord&) = default;
+  // The record's body as received (set by the decoder, empty for records built by hand). Agents
+  // may leave non-zero bytes in XDR padding; the encoder copies them back from here so that a
+  // decoded datagram re-encodes to its exact bytes. Not part of the record's value (==).
+  Bytes wire;
+  friend bool operator==(const FlowRecord& a, const FlowRecord& b) {
+    return a.tag == b.tag && a.data == b.data && a.trailing == b.trailing;
+  }
 };
 
 }  // namespace cistern::sflow
