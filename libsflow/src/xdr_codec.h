@@ -196,7 +196,7 @@ struct FieldWriter {
     size_t size;
   };
   static constexpr size_t kMaxPaddings = 32;
-  std::array<Padding, kMaxPaddings> paddings{};
+  std::array<Padding, kMaxPaddings> paddings;  // only the first padding_count are set or read
   size_t padding_count = 0;
   bool too_many_paddings = false;
 
