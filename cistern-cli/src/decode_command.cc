@@ -9,6 +9,7 @@
 
 #include "cistern/sflow/codec.h"
 #include "commands.h"
+#include "datagram_context.h"
 #include "sflow_json.h"
 #include "udp_source.h"
 
@@ -67,13 +68,7 @@ class Decoder {
 
   void Handle(const UdpDatagram& d, bool from_capture) {
     absl::Status status = sflow::DecodeInto(d.payload, &dg_, {}, &stats_);
-    DatagramContext ctx;
-    ctx.source_ip = d.src_addr;
-    ctx.source_is_ipv6 = d.is_ipv6;
-    ctx.has_source = true;
-    ctx.size = d.payload.size();
-    ctx.timestamp_us = d.timestamp_us;
-    ctx.from_capture = from_capture;
+    const DatagramContext ctx = ContextOf(d, from_capture);
     line_.clear();
     AppendDatagramJson(dg_, ctx, status, &line_);
     line_.push_back('\n');

@@ -24,6 +24,7 @@
 #include "cistern/sflow/codec.h"
 #include "json_test_support.h"
 #include "json_writer.h"
+#include "datagram_context.h"
 #include "sflow_json.h"
 #include "udp_source.h"
 
@@ -318,13 +319,7 @@ void CheckCapture(const std::filesystem::path& pcap, Totals* totals,
     if (!next->has_value()) break;
     const UdpDatagram& d = **next;
     const absl::Status status = sflow::DecodeInto(d.payload, &dg);
-    DatagramContext ctx;
-    ctx.source_ip = d.src_addr;
-    ctx.source_is_ipv6 = d.is_ipv6;
-    ctx.has_source = true;
-    ctx.size = d.payload.size();
-    ctx.timestamp_us = d.timestamp_us;
-    ctx.from_capture = true;
+    const DatagramContext ctx = ContextOf(d, /*from_capture=*/true);
     line.clear();
     AppendDatagramJson(dg, ctx, status, &line);
     ++totals->datagrams;
