@@ -1,7 +1,9 @@
-// Builds an sFlow datagram with the installed libsflow, encodes, decodes and compares it.
+// Builds an sFlow datagram with the installed libsflow, encodes, decodes and compares it; then
+// decodes an Ethernet/IPv4/UDP frame with the installed libproto.
 #include <cstdio>
 #include <vector>
 
+#include "cistern/proto/decoder.h"
 #include "cistern/sflow/codec.h"
 
 int main() {
@@ -21,5 +23,16 @@ int main() {
   absl::StatusOr<Datagram> decoded = Decode(bytes);
   if (!decoded.ok() || !(*decoded == dg)) return 1;
   std::printf("consumer: %zu-byte datagram round-tripped\n", bytes.size());
+
+  const uint8_t frame[] = {
+      0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00,  // eth
+      0x45, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00,  // IPv4, UDP
+      192,  0,    2,    1,    192,  0,    2,    2,                              // src, dst
+      0x30, 0x39, 0x18, 0xc7, 0x00, 0x08, 0x00, 0x00};                         // 12345 -> 6343
+  cistern::proto::Packet packet;
+  cistern::proto::DecodeEthernet(frame, &packet);
+  if (!packet.outer.has_ports || packet.outer.dst_port != 6343) return 1;
+  std::printf("consumer: frame decoded, UDP %u -> %u\n", packet.outer.src_port,
+              packet.outer.dst_port);
   return 0;
 }
