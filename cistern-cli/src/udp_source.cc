@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <pcap/pcap.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,250 +18,11 @@
 namespace cistern::cli {
 namespace {
 
-// IEEE 802 EtherTypes.
-constexpr uint16_t kEtherTypeIpv4 = 0x0800;
-constexpr uint16_t kEtherTypeIpv6 = 0x86DD;
-constexpr uint16_t kEtherTypeVlan = 0x8100;        // IEEE 802.1Q C-tag
-constexpr uint16_t kEtherTypeQinQ = 0x88A8;        // IEEE 802.1ad S-tag
-constexpr uint16_t kEtherTypeQinQLegacy = 0x9100;  // pre-802.1ad S-tag
-
-// IANA protocol numbers.
-constexpr uint8_t kIpProtoHopByHop = 0;
 constexpr uint8_t kIpProtoUdp = 17;
-constexpr uint8_t kIpProtoRouting = 43;
-constexpr uint8_t kIpProtoFragment = 44;
-constexpr uint8_t kIpProtoAh = 51;
-constexpr uint8_t kIpProtoDestOpts = 60;
-
-// Address families seen in DLT_NULL / DLT_LOOP headers: AF_INET is 2
-// everywhere, AF_INET6 differs (Linux 10, NetBSD/OpenBSD 24, FreeBSD 28,
-// Darwin 30). See https://www.tcpdump.org/linktypes/LINKTYPE_NULL.html.
-constexpr uint32_t kBsdAfInet = 2;
-constexpr uint32_t kBsdAfInet6[] = {10, 24, 28, 30};
-
-constexpr size_t kEthernetHeaderSize = 14;  // dst(6) src(6) type(2)
-constexpr size_t kVlanTagSize = 4;          // TCI(2) type(2)
-constexpr size_t kNullHeaderSize = 4;       // address family(4)
-constexpr size_t kSllHeaderSize = 16;       // protocol at offset 14
-constexpr size_t kSll2HeaderSize = 20;      // protocol at offset 0
-constexpr size_t kIpv4MinHeaderSize = 20;   // RFC 791 section 3.1
-constexpr size_t kIpv6HeaderSize = 40;      // RFC 8200 section 3
-constexpr size_t kIpv6ExtMinSize = 8;
 constexpr size_t kUdpHeaderSize = 8;  // RFC 768
 
 constexpr size_t kListenBufferSize = 64 * 1024;
 constexpr int kListenSocketBuffer = 4 * 1024 * 1024;
-
-uint16_t Load16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-uint32_t Load32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
-         (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-
-bool IsVlanTag(uint16_t ether_type) {
-  return ether_type == kEtherTypeVlan || ether_type == kEtherTypeQinQ ||
-         ether_type == kEtherTypeQinQLegacy;
-}
-
-bool IsIpv6ExtensionHeader(uint8_t next_header) {
-  return next_header == kIpProtoHopByHop || next_header == kIpProtoRouting ||
-         next_header == kIpProtoDestOpts || next_header == kIpProtoAh;
-}
-
-// Walks one frame. `pos_` is the next unread byte, `end_` the exclusive bound
-// (the captured length, narrowed by IP length fields); every read checks
-// `n > end_ - pos_` first, which cannot overflow because pos_ <= end_.
-class FrameDecoder {
- public:
-  FrameDecoder(std::span<const uint8_t> frame, uint16_t port, UdpDatagram* out)
-      : data_(frame.data()), end_(frame.size()), port_(port), out_(out) {}
-
-  FrameResult Decode(int dlt) {
-    switch (dlt) {
-      case DLT_EN10MB:
-        if (Short(kEthernetHeaderSize)) return Stop(FrameVerdict::kMalformed);
-        pos_ += kEthernetHeaderSize;
-        return EtherType(Load16(data_ + pos_ - 2));
-      case DLT_LINUX_SLL:
-        if (Short(kSllHeaderSize)) return Stop(FrameVerdict::kMalformed);
-        pos_ += kSllHeaderSize;
-        return EtherType(Load16(data_ + pos_ - 2));
-      case DLT_LINUX_SLL2: {
-        if (Short(kSll2HeaderSize)) return Stop(FrameVerdict::kMalformed);
-        const uint16_t protocol = Load16(data_ + pos_);
-        pos_ += kSll2HeaderSize;
-        return EtherType(protocol);
-      }
-      case DLT_NULL:
-      case DLT_LOOP: {
-        if (Short(kNullHeaderSize)) return Stop(FrameVerdict::kMalformed);
-        uint32_t family = Load32(data_ + pos_);
-        // Written in the capturing host's byte order (DLT_NULL) or network
-        // order (DLT_LOOP); real writers disagree, so accept both. Families
-        // are small, so a value above 0xFFFF is the other byte order.
-        if (family > 0xFFFF) family = __builtin_bswap32(family);
-        pos_ += kNullHeaderSize;
-        if (family == kBsdAfInet) return Ipv4();
-        for (uint32_t af6 : kBsdAfInet6) {
-          if (family == af6) return Ipv6();
-        }
-        return Stop(FrameVerdict::kNotUdp);
-      }
-      case DLT_RAW:
-        if (Short(1)) return Stop(FrameVerdict::kMalformed);
-        switch (data_[pos_] >> 4) {
-          case 4:
-            return Ipv4();
-          case 6:
-            return Ipv6();
-          default:
-            return Stop(FrameVerdict::kMalformed);
-        }
-      case DLT_IPV4:
-        return Ipv4();
-      case DLT_IPV6:
-        return Ipv6();
-      default:
-        return Stop(FrameVerdict::kUnsupportedLinkType);
-    }
-  }
-
- private:
-  bool Short(size_t n) const { return n > end_ - pos_; }
-  size_t Available() const { return end_ - pos_; }
-  FrameResult Stop(FrameVerdict verdict, bool truncated = false) const {
-    return {verdict, truncated, static_cast<uint32_t>(pos_)};
-  }
-
-  // Dispatches on an EtherType at pos_, first peeling up to kMaxVlanTags
-  // 802.1Q / 802.1ad tags.
-  FrameResult EtherType(uint16_t ether_type) {
-    for (int tags = 0; IsVlanTag(ether_type); ++tags) {
-      if (tags == kMaxVlanTags || Short(kVlanTagSize)) {
-        return Stop(FrameVerdict::kMalformed);
-      }
-      ether_type = Load16(data_ + pos_ + 2);
-      pos_ += kVlanTagSize;
-    }
-    if (ether_type == kEtherTypeIpv4) return Ipv4();
-    if (ether_type == kEtherTypeIpv6) return Ipv6();
-    return Stop(FrameVerdict::kNotUdp);  // ARP, LLC (type <= 1500), MPLS, ...
-  }
-
-  // RFC 791 section 3.1.
-  FrameResult Ipv4() {
-    if (Short(kIpv4MinHeaderSize)) return Stop(FrameVerdict::kMalformed);
-    const uint8_t* ip = data_ + pos_;
-    if ((ip[0] >> 4) != 4) return Stop(FrameVerdict::kMalformed);
-    const size_t header_size = size_t{ip[0] & 0x0Fu} * 4;
-    if (header_size < kIpv4MinHeaderSize || Short(header_size)) {
-      return Stop(FrameVerdict::kMalformed);
-    }
-    const size_t total_length = Load16(ip + 2);
-    // Total length 0 is what Linux shows for TSO/GSO super-packets captured
-    // on the way out: fall back to the captured length.
-    if (total_length != 0) {
-      if (total_length < header_size) return Stop(FrameVerdict::kMalformed);
-      if (total_length < Available()) end_ = pos_ + total_length;
-    }
-    const uint16_t flags_offset = Load16(ip + 6);
-    const uint8_t protocol = ip[9];
-    out_->is_ipv6 = false;
-    out_->src_addr = {};
-    std::memcpy(out_->src_addr.data(), ip + 12, 4);
-    if (protocol != kIpProtoUdp) return Stop(FrameVerdict::kNotUdp);
-    // MF set (first / middle fragment) or non-zero offset (later fragment).
-    if ((flags_offset & 0x3FFF) != 0) return Stop(FrameVerdict::kFragment);
-    pos_ += header_size;
-    return Udp();
-  }
-
-  // RFC 8200 sections 3 and 4.
-  FrameResult Ipv6() {
-    if (Short(kIpv6HeaderSize)) return Stop(FrameVerdict::kMalformed);
-    const uint8_t* ip = data_ + pos_;
-    if ((ip[0] >> 4) != 6) return Stop(FrameVerdict::kMalformed);
-    const size_t payload_length = Load16(ip + 4);
-    uint8_t next_header = ip[6];
-    out_->is_ipv6 = true;
-    std::memcpy(out_->src_addr.data(), ip + 8, 16);
-    pos_ += kIpv6HeaderSize;
-    // Payload length 0: jumbogram (RFC 2675) or an offloaded super-packet;
-    // use the captured length.
-    if (payload_length != 0 && payload_length < Available()) {
-      end_ = pos_ + payload_length;
-    }
-    for (int headers = 0;; ++headers) {
-      if (next_header == kIpProtoUdp) return Udp();
-      if (next_header == kIpProtoFragment) {
-        if (Short(kIpv6ExtMinSize)) return Stop(FrameVerdict::kMalformed);
-        const uint8_t inner = data_[pos_];
-        if (inner == kIpProtoUdp || IsIpv6ExtensionHeader(inner)) {
-          return Stop(FrameVerdict::kFragment);
-        }
-        return Stop(FrameVerdict::kNotUdp);
-      }
-      if (!IsIpv6ExtensionHeader(next_header)) {
-        return Stop(FrameVerdict::kNotUdp);  // TCP, ICMPv6, No Next Header...
-      }
-      if (headers == kMaxIpv6ExtensionHeaders || Short(kIpv6ExtMinSize)) {
-        return Stop(FrameVerdict::kMalformed);
-      }
-      // Hdr Ext Len counts 8-octet units beyond the first; AH (RFC 4302
-      // section 2.2) counts 4-octet units minus 2.
-      const size_t length = next_header == kIpProtoAh
-                                ? (size_t{data_[pos_ + 1]} + 2) * 4
-                                : (size_t{data_[pos_ + 1]} + 1) * 8;
-      if (Short(length)) return Stop(FrameVerdict::kMalformed);
-      next_header = data_[pos_];
-      pos_ += length;
-    }
-  }
-
-  // RFC 768.
-  FrameResult Udp() {
-    if (Short(kUdpHeaderSize)) return Stop(FrameVerdict::kMalformed);
-    const uint8_t* udp = data_ + pos_;
-    out_->src_port = Load16(udp);
-    out_->dst_port = Load16(udp + 2);
-    const size_t udp_length = Load16(udp + 4);
-    if (port_ != 0 && out_->src_port != port_ && out_->dst_port != port_) {
-      return Stop(FrameVerdict::kOtherPort);
-    }
-    pos_ += kUdpHeaderSize;
-    size_t payload_size = Available();
-    bool truncated = false;
-    if (udp_length == 0 && out_->is_ipv6) {
-      // RFC 2675 jumbogram: length comes from the IP layer.
-    } else if (udp_length < kUdpHeaderSize) {
-      return Stop(FrameVerdict::kMalformed);
-    } else if (udp_length - kUdpHeaderSize <= payload_size) {
-      payload_size = udp_length - kUdpHeaderSize;
-    } else {
-      truncated = true;  // claims more than was captured: keep what we have
-    }
-    out_->payload = std::span<const uint8_t>(data_ + pos_, payload_size);
-    return Stop(FrameVerdict::kUdp, truncated);
-  }
-
-  const uint8_t* data_;
-  size_t pos_ = 0;
-  size_t end_;
-  uint16_t port_;
-  UdpDatagram* out_;
-};
-
-int64_t TimevalToMicros(const struct timeval& tv) {
-  // pcapng timestamps are 64-bit; clamp rather than overflow.
-  constexpr int64_t kMaxSeconds =
-      std::numeric_limits<int64_t>::max() / 1000000 - 1;
-  const int64_t sec = static_cast<int64_t>(tv.tv_sec);
-  if (sec > kMaxSeconds) return std::numeric_limits<int64_t>::max();
-  if (sec < -kMaxSeconds) return std::numeric_limits<int64_t>::min();
-  return sec * 1000000 + static_cast<int64_t>(tv.tv_usec);
-}
 
 // Parses "A.B.C.D:PORT", "[IPV6]:PORT" or "[IPV6%IFACE]:PORT".
 absl::StatusOr<sockaddr_storage> ParseAddrPort(std::string_view text,
@@ -330,89 +90,110 @@ absl::StatusOr<sockaddr_storage> ParseAddrPort(std::string_view text,
 
 }  // namespace
 
-bool IsSupportedLinkType(int dlt) {
-  switch (dlt) {
-    case DLT_EN10MB:
-    case DLT_LINUX_SLL:
-    case DLT_LINUX_SLL2:
-    case DLT_NULL:
-    case DLT_LOOP:
-    case DLT_RAW:
-    case DLT_IPV4:
-    case DLT_IPV6:
-      return true;
-    default:
-      return false;
+// The frame's headers are libproto's; this only decides what a sFlow reader makes of them.
+FrameResult DecodeUdpFrame(int dlt, std::span<const uint8_t> frame, uint16_t port,
+                           UdpDatagram* out) {
+  if (!IsSupportedLinkType(dlt)) return {FrameVerdict::kUnsupportedLinkType, false, 0};
+  const LinkStart start = LocateLinkStart(dlt, frame);
+  if (!start.supported) {
+    return {start.cut ? FrameVerdict::kMalformed : FrameVerdict::kNotUdp, false, 0};
   }
-}
+  const std::span<const uint8_t> bytes = frame.subspan(start.offset);
+  proto::DecodeOptions options;
+  options.depth = proto::DecodeOptions::Depth::kTransport;  // sFlow is never tunnelled here
+  options.decode_icmp_quotes = false;
+  proto::Packet packet;
+  DecodeLinkPayload(start, frame, options, &packet);
+  auto stop = [&](FrameVerdict verdict) {
+    return FrameResult{verdict, false, start.offset + packet.stop_offset};
+  };
+  const bool broken = packet.stop == proto::StopReason::kTruncated ||
+                      packet.stop == proto::StopReason::kMalformed ||
+                      packet.stop == proto::StopReason::kLimit;
+  const proto::FlowSummary& flow = packet.outer;
+  if (!flow.present) return stop(broken ? FrameVerdict::kMalformed : FrameVerdict::kNotUdp);
+  out->is_ipv6 = flow.src.family == 6;
+  out->src_addr = {};
+  std::memcpy(out->src_addr.data(), flow.src.bytes.data(), out->is_ipv6 ? 16 : 4);
+  if (flow.protocol != kIpProtoUdp) {
+    // Another transport (even a cut one) is simply not ours; a network layer cut short is broken.
+    const bool network_cut = broken && (packet.stop_layer == proto::LayerType::kIpv4 ||
+                                        packet.stop_layer == proto::LayerType::kIpv6 ||
+                                        packet.stop_layer == proto::LayerType::kIpv6Extension);
+    return stop(network_cut ? FrameVerdict::kMalformed : FrameVerdict::kNotUdp);
+  }
+  if (flow.fragment != proto::Fragment::kNone) return stop(FrameVerdict::kFragment);
+  if (broken || packet.udp.empty()) return stop(FrameVerdict::kMalformed);
 
-FrameResult DecodeUdpFrame(int dlt, std::span<const uint8_t> frame,
-                           uint16_t port, UdpDatagram* out) {
-  return FrameDecoder(frame, port, out).Decode(dlt);
+  const proto::Layer* udp_layer = nullptr;
+  for (const proto::Layer& layer : packet.layers()) {
+    if (layer.type == proto::LayerType::kUdp) {
+      udp_layer = &layer;
+      break;
+    }
+  }
+  const proto::UdpHeader& udp = packet.udp.front();
+  out->src_port = udp.src_port;
+  out->dst_port = udp.dst_port;
+  if (port != 0 && udp.src_port != port && udp.dst_port != port) {
+    return stop(FrameVerdict::kOtherPort);
+  }
+  // The payload ends where the IP header says (0: offloaded super-packet or jumbogram, use the
+  // captured bytes), and where the UDP length says when it claims no more than that.
+  const proto::Layer& ip_layer = packet.layers()[flow.ip_layer];
+  size_t end = bytes.size();
+  const size_t ip_length = out->is_ipv6 ? (packet.ipv6.front().payload_length == 0
+                                               ? 0
+                                               : 40u + packet.ipv6.front().payload_length)
+                                        : packet.ipv4.front().total_length;
+  if (ip_length != 0 && ip_layer.offset + ip_length < end) end = ip_layer.offset + ip_length;
+  const size_t payload_offset = udp_layer->offset + kUdpHeaderSize;
+  size_t payload_size = end - payload_offset;
+  bool truncated = false;
+  if (udp.length == 0 && out->is_ipv6) {
+    // RFC 2675 jumbogram: the length comes from the IP layer.
+  } else if (udp.length < kUdpHeaderSize) {
+    return stop(FrameVerdict::kMalformed);
+  } else if (udp.length - kUdpHeaderSize <= payload_size) {
+    payload_size = udp.length - kUdpHeaderSize;
+  } else {
+    truncated = true;  // claims more than was captured: keep what we have
+  }
+  out->payload = bytes.subspan(payload_offset, payload_size);
+  return {FrameVerdict::kUdp, truncated, static_cast<uint32_t>(start.offset + payload_offset)};
 }
 
 // ----------------------------------------------------------------------------
 // CaptureReader
 
-void CaptureReader::PcapCloser::operator()(pcap* p) const { pcap_close(p); }
-
-CaptureReader::CaptureReader(std::string path, pcap* p, int link_type,
-                             uint16_t port)
-    : path_(std::move(path)), pcap_(p), link_type_(link_type), port_(port) {}
+CaptureReader::CaptureReader(std::unique_ptr<CaptureFile> file, uint16_t port)
+    : file_(std::move(file)), port_(port) {}
 
 CaptureReader::~CaptureReader() = default;
 
-absl::StatusOr<std::unique_ptr<CaptureReader>> CaptureReader::Open(
-    const std::string& path, uint16_t port) {
-  // Open the FILE ourselves so errno gives an honest status code.
-  FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return absl::ErrnoToStatus(errno, "pcap: cannot open " + path);
-  }
-  char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* p = pcap_fopen_offline_with_tstamp_precision(
-      file, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-  if (p == nullptr) {
-    // On failure libpcap leaves the FILE to us; on success pcap_close()
-    // closes it (never stdin).
-    if (file != stdin) std::fclose(file);
-    return absl::InvalidArgumentError("pcap: cannot open " + path + ": " +
-                                      errbuf);
-  }
-  std::unique_ptr<pcap, PcapCloser> owner(p);
-  const int dlt = pcap_datalink(p);
-  if (!IsSupportedLinkType(dlt)) {
-    const char* name = pcap_datalink_val_to_name(dlt);
-    return absl::UnimplementedError("pcap: cannot open " + path +
-                                    ": unsupported link type " +
-                                    std::to_string(dlt) + " (" +
-                                    (name != nullptr ? name : "unknown") + ")");
-  }
-  return std::unique_ptr<CaptureReader>(
-      new CaptureReader(path, owner.release(), dlt, port));
+absl::StatusOr<std::unique_ptr<CaptureReader>> CaptureReader::Open(const std::string& path,
+                                                                   uint16_t port) {
+  absl::StatusOr<std::unique_ptr<CaptureFile>> file = CaptureFile::Open(path);
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<CaptureReader>(new CaptureReader(std::move(*file), port));
 }
+
+int CaptureReader::link_type() const { return file_->link_type(); }
 
 absl::StatusOr<std::optional<UdpDatagram>> CaptureReader::Next() {
   while (true) {
-    struct pcap_pkthdr* header = nullptr;
-    const u_char* data = nullptr;
-    const int rc = pcap_next_ex(pcap_.get(), &header, &data);
-    if (rc == PCAP_ERROR_BREAK) return std::nullopt;  // end of file
-    if (rc != 1) {
-      return absl::DataLossError("pcap: " + path_ + ": cannot read frame " +
-                                 std::to_string(stats_.frames + 1) + ": " +
-                                 pcap_geterr(pcap_.get()));
-    }
+    absl::StatusOr<std::optional<Frame>> frame = file_->Next();
+    if (!frame.ok()) return frame.status();
+    if (!frame->has_value()) return std::nullopt;
     ++stats_.frames;
     UdpDatagram datagram;
-    const FrameResult result = DecodeUdpFrame(
-        link_type_, std::span<const uint8_t>(data, header->caplen), port_,
-        &datagram);
+    const FrameResult result = DecodeUdpFrame(file_->link_type(), (*frame)->bytes, port_,
+                                              &datagram);
     switch (result.verdict) {
       case FrameVerdict::kUdp:
         ++stats_.matched;
         if (result.truncated) ++stats_.truncated;
-        datagram.timestamp_us = TimevalToMicros(header->ts);
+        datagram.timestamp_us = (*frame)->timestamp_us;
         return datagram;
       case FrameVerdict::kNotUdp:
         ++stats_.skipped_not_udp;

@@ -14,17 +14,12 @@
 //   auto listener = cistern::cli::UdpListener::Bind("[::]:6343");
 //   absl::StatusOr<UdpDatagram> d = (*listener)->Receive();
 //
-// Frames handled (libpcap DLT as returned by pcap_datalink()):
-//   DLT_EN10MB (Ethernet, up to kMaxVlanTags 802.1Q / 802.1ad / 0x9100 tags),
-//   DLT_RAW / DLT_IPV4 / DLT_IPV6 (raw IP), DLT_NULL and DLT_LOOP (BSD
-//   loopback, 4-byte address family in either byte order), DLT_LINUX_SLL and
-//   DLT_LINUX_SLL2 (Linux cooked capture). Network layer IPv4 (IHL honoured,
-//   total length bounds the payload) and IPv6 (hop-by-hop, routing,
-//   destination-options and AH extension headers walked). Fragments (any IPv4
-//   datagram with MF set or a non-zero offset, any IPv6 datagram carrying a
-//   fragment header) are not reassembled: they are skipped and counted.
-//   The UDP length field bounds the payload; when it claims more than was
-//   captured, the captured bytes are returned and `truncated` is counted.
+// Frames: the link types of capture_file.h (Ethernet, raw IP, Linux cooked, BSD loopback, PPP),
+//   decoded by libproto: VLAN tags, MPLS, IPv4 (total length bounds the payload) and IPv6 with
+//   its extension headers. Fragments (IPv4 with MF set or a non-zero offset, IPv6 with a fragment
+//   header) are not reassembled: they are skipped and counted. The UDP length field bounds the
+//   payload; when it claims more than was captured, the captured bytes are returned and
+//   `truncated` is counted.
 //
 // Error contract:
 //   Open: NotFound / PermissionDenied / ... (from errno) when the file cannot
@@ -56,8 +51,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-
-struct pcap;  // libpcap's pcap_t, kept out of this header.
+#include "capture_file.h"
 
 namespace cistern::cli {
 
@@ -102,17 +96,12 @@ class CaptureReader {
 
   const UdpSourceStats& stats() const { return stats_; }
   // libpcap DLT_* value of the file.
-  int link_type() const { return link_type_; }
+  int link_type() const;
 
  private:
-  struct PcapCloser {
-    void operator()(pcap* p) const;
-  };
-  CaptureReader(std::string path, pcap* p, int link_type, uint16_t port);
+  CaptureReader(std::unique_ptr<CaptureFile> file, uint16_t port);
 
-  std::string path_;
-  std::unique_ptr<pcap, PcapCloser> pcap_;
-  int link_type_;
+  std::unique_ptr<CaptureFile> file_;
   uint16_t port_;
   UdpSourceStats stats_;
 };
@@ -149,9 +138,6 @@ class UdpListener {
 // Low level: the per-frame decoder CaptureReader uses, exposed for tests and
 // fuzzing. No allocation, no status: a verdict plus where it stopped.
 
-inline constexpr int kMaxVlanTags = 8;
-inline constexpr int kMaxIpv6ExtensionHeaders = 8;
-
 enum class FrameVerdict : uint8_t {
   kUdp,        // `out` filled (payload, addresses, ports; not timestamp)
   kNotUdp,     // non-IP ethertype / family, or IP protocol other than UDP
@@ -171,9 +157,6 @@ struct FrameResult {
 // CaptureReader::Open (0 = any). On kUdp, `out->payload` points into `frame`.
 FrameResult DecodeUdpFrame(int dlt, std::span<const uint8_t> frame,
                            uint16_t port, UdpDatagram* out);
-
-// True when DecodeUdpFrame understands `dlt`.
-bool IsSupportedLinkType(int dlt);
 
 }  // namespace cistern::cli
 

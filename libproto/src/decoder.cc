@@ -78,6 +78,10 @@ class Decoder {
         return Mpls(0);
     }
   }
+  void RunEtherType(uint16_t ether_type) {
+    if (ether_type == kEtherTransparentBridging) return Ethernet(0);
+    EtherType(ether_type, 0);
+  }
 
  private:
   // --- bookkeeping -------------------------------------------------------------------------
@@ -891,6 +895,14 @@ void Decode(std::span<const uint8_t> bytes, Start start, const DecodeOptions& op
   out->Reset();
   Decoder decoder(bytes, options, out);
   decoder.Run(start);
+  decoder.Finish();
+}
+
+void DecodeEtherType(uint16_t ether_type, std::span<const uint8_t> bytes,
+                     const DecodeOptions& options, Packet* out) {
+  out->Reset();
+  Decoder decoder(bytes, options, out);
+  decoder.RunEtherType(ether_type);
   decoder.Finish();
 }
 

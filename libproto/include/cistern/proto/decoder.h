@@ -58,6 +58,12 @@ struct DecodeOptions {
 void Decode(std::span<const uint8_t> bytes, Start start, const DecodeOptions& options,
             Packet* out);
 
+// Decodes `bytes` as the payload of a header that named it by EtherType (Linux cooked captures,
+// PPP, GRE, …): 0x0800 IPv4, 0x86dd IPv6, 0x8100/0x88a8 a VLAN tag, 0x8847 MPLS, 0x6558 Ethernet,
+// 0x0806 ARP, 0x8864 PPPoE session. Any other type stops at once as kUnsupported.
+void DecodeEtherType(uint16_t ether_type, std::span<const uint8_t> bytes,
+                     const DecodeOptions& options, Packet* out);
+
 inline void DecodeEthernet(std::span<const uint8_t> bytes, Packet* out) {
   Decode(bytes, Start::kEthernet, DecodeOptions{}, out);
 }
