@@ -7,6 +7,8 @@
 #include <limits>
 #include <utility>
 
+#include "pcapng_reader.h"
+
 namespace cistern::cli {
 namespace {
 
@@ -150,15 +152,40 @@ void DecodeLinkPayload(const LinkStart& start, std::span<const uint8_t> frame,
 
 void CaptureFile::PcapCloser::operator()(pcap* p) const { pcap_close(p); }
 
-CaptureFile::CaptureFile(std::string path, pcap* p, int link_type)
-    : path_(std::move(path)), pcap_(p), link_type_(link_type) {}
+CaptureFile::CaptureFile(std::string path, pcap* p, std::unique_ptr<PcapngReader> pcapng,
+                         int link_type)
+    : path_(std::move(path)), pcap_(p), pcapng_(std::move(pcapng)), link_type_(link_type) {}
 
 CaptureFile::~CaptureFile() = default;
+
+namespace {
+
+absl::Status UnsupportedLinkType(const std::string& path, int dlt) {
+  const char* name = pcap_datalink_val_to_name(dlt);
+  return absl::UnimplementedError("pcap: cannot open " + path + ": unsupported link type " +
+                                  std::to_string(dlt) + " (" +
+                                  (name != nullptr ? name : "unknown") + ")");
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<CaptureFile>> CaptureFile::Open(const std::string& path) {
   // Open the FILE ourselves so that errno gives an honest status code.
   FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
   if (file == nullptr) return absl::ErrnoToStatus(errno, "pcap: cannot open " + path);
+  if (file != stdin) {
+    uint8_t magic[4] = {};
+    const bool have_magic = std::fread(magic, 1, 4, file) == 4;
+    std::rewind(file);
+    if (have_magic && PcapngReader::IsPcapng(magic)) {
+      absl::StatusOr<std::unique_ptr<PcapngReader>> reader = PcapngReader::Open(file, path);
+      if (!reader.ok()) return reader.status();
+      const int dlt = (*reader)->first_link_type();
+      if (dlt >= 0 && !IsSupportedLinkType(dlt)) return UnsupportedLinkType(path, dlt);
+      return std::unique_ptr<CaptureFile>(
+          new CaptureFile(path, nullptr, std::move(*reader), dlt < 0 ? DLT_EN10MB : dlt));
+    }
+  }
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
   if (p == nullptr) {
@@ -168,16 +195,23 @@ absl::StatusOr<std::unique_ptr<CaptureFile>> CaptureFile::Open(const std::string
   }
   std::unique_ptr<pcap, PcapCloser> owner(p);
   const int dlt = pcap_datalink(p);
-  if (!IsSupportedLinkType(dlt)) {
-    const char* name = pcap_datalink_val_to_name(dlt);
-    return absl::UnimplementedError("pcap: cannot open " + path + ": unsupported link type " +
-                                    std::to_string(dlt) + " (" +
-                                    (name != nullptr ? name : "unknown") + ")");
-  }
-  return std::unique_ptr<CaptureFile>(new CaptureFile(path, owner.release(), dlt));
+  if (!IsSupportedLinkType(dlt)) return UnsupportedLinkType(path, dlt);
+  return std::unique_ptr<CaptureFile>(new CaptureFile(path, owner.release(), nullptr, dlt));
 }
 
 absl::StatusOr<std::optional<Frame>> CaptureFile::Next() {
+  if (pcapng_ != nullptr) {
+    absl::StatusOr<std::optional<PcapngPacket>> packet = pcapng_->Next();
+    if (!packet.ok()) return packet.status();
+    if (!packet->has_value()) return std::nullopt;
+    ++frames_;
+    Frame frame;
+    frame.bytes = (*packet)->bytes;
+    frame.original_length = (*packet)->original_length;
+    frame.timestamp_us = (*packet)->timestamp_us;
+    frame.link_type = (*packet)->link_type;
+    return frame;
+  }
   struct pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
   const int rc = pcap_next_ex(pcap_.get(), &header, &data);
@@ -191,6 +225,7 @@ absl::StatusOr<std::optional<Frame>> CaptureFile::Next() {
   frame.bytes = std::span<const uint8_t>(data, header->caplen);
   frame.original_length = header->len;
   frame.timestamp_us = TimevalToMicros(header->ts);
+  frame.link_type = link_type_;
   return frame;
 }
 

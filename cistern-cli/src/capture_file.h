@@ -1,4 +1,4 @@
-// CaptureFile: the frames of a pcap or pcapng file (libpcap detects which), one at a time, and
+// CaptureFile: the frames of a pcap or pcapng file, one at a time, and
 // where in each frame, by its link type, the decoding by libproto starts.
 //
 //   auto file = cistern::cli::CaptureFile::Open("trace.pcap");
@@ -7,8 +7,11 @@
 //     absl::StatusOr<std::optional<Frame>> f = (*file)->Next();
 //     if (!f.ok()) return f.status();     // DataLoss: a record cut short or corrupt
 //     if (!f->has_value()) break;         // end of file
-//     LinkStart start = LocateLinkStart((*file)->link_type(), (*f)->bytes);
+//     LinkStart start = LocateLinkStart((*f)->link_type, (*f)->bytes);
 //   }
+//
+// Classic pcap is read by libpcap; pcapng by PcapngReader, because libpcap refuses pcapng files
+// whose interfaces differ (pcapng from standard input still goes to libpcap).
 //
 // Errors: Open gives NotFound/PermissionDenied/… (from errno) when the file cannot be opened,
 // InvalidArgument when libpcap does not understand it ("pcap: cannot open FILE: <reason>"),
@@ -31,11 +34,16 @@
 struct pcap;  // libpcap's pcap_t, kept out of this header.
 
 namespace cistern::cli {
+class PcapngReader;
+}
+
+namespace cistern::cli {
 
 struct Frame {
   std::span<const uint8_t> bytes;  // the captured bytes
   uint32_t original_length = 0;    // the frame's length on the wire
   int64_t timestamp_us = 0;        // microseconds since the Unix epoch
+  int link_type = 0;               // DLT_* (pcapng: of the frame's own interface)
 };
 
 class CaptureFile {
@@ -49,7 +57,7 @@ class CaptureFile {
 
   absl::StatusOr<std::optional<Frame>> Next();
 
-  int link_type() const { return link_type_; }  // libpcap DLT_* value
+  int link_type() const { return link_type_; }  // DLT_* value (pcapng: the first interface's)
   uint64_t frames() const { return frames_; }    // frames returned so far
   const std::string& path() const { return path_; }
 
@@ -57,10 +65,11 @@ class CaptureFile {
   struct PcapCloser {
     void operator()(pcap* p) const;
   };
-  CaptureFile(std::string path, pcap* p, int link_type);
+  CaptureFile(std::string path, pcap* p, std::unique_ptr<PcapngReader> pcapng, int link_type);
 
   std::string path_;
   std::unique_ptr<pcap, PcapCloser> pcap_;
+  std::unique_ptr<PcapngReader> pcapng_;
   int link_type_;
   uint64_t frames_ = 0;
 };

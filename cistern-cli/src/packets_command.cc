@@ -91,7 +91,7 @@ int RunPackets(int argc, char** argv) {
     }
     if (!frame->has_value()) break;
     std::span<const uint8_t> bytes = (*frame)->bytes;
-    const LinkStart start = LocateLinkStart((*file)->link_type(), bytes);
+    const LinkStart start = LocateLinkStart((*frame)->link_type, bytes);
     if (start.supported) {
       DecodeLinkPayload(start, bytes, proto::DecodeOptions{}, &packet);
       bytes = bytes.subspan(start.offset);

@@ -125,7 +125,10 @@ void EmitLayer(const Packet& p, const Layer& layer, Occurrences& o) {
       return;
     }
     case LayerType::kVlan:
-      if (Has(layer, 2)) o.Unsigned(TsharkFields::kVlanId, p.vlan[layer.index].id);
+      // Wireshark dissects 802.1ad service tags (0x88a8) as ieee8021ad, whose id is not vlan.id.
+      if (Has(layer, 2) && p.vlan[layer.index].tpid != 0x88a8) {
+        o.Unsigned(TsharkFields::kVlanId, p.vlan[layer.index].id);
+      }
       return;
     case LayerType::kMpls:
       if (Has(layer, 3)) o.Unsigned(TsharkFields::kMplsLabel, p.mpls[layer.index].label);

@@ -187,7 +187,7 @@ absl::StatusOr<std::optional<UdpDatagram>> CaptureReader::Next() {
     if (!frame->has_value()) return std::nullopt;
     ++stats_.frames;
     UdpDatagram datagram;
-    const FrameResult result = DecodeUdpFrame(file_->link_type(), (*frame)->bytes, port_,
+    const FrameResult result = DecodeUdpFrame((*frame)->link_type, (*frame)->bytes, port_,
                                               &datagram);
     switch (result.verdict) {
       case FrameVerdict::kUdp:
