@@ -1,6 +1,7 @@
 // cistern-cli packets: decodes every frame of a pcap/pcapng capture with libproto and prints the
 // requested fields, one line per frame, exactly as
 // `tshark -r FILE -T fields -E separator=/t -E occurrence=a -e F1 -e F2 …` prints them.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "cistern/proto/decoder.h"
 #include "cli_args.h"
 #include "commands.h"
+#include "ip_reassembly.h"
 #include "tshark_fields.h"
 
 namespace cistern::cli {
@@ -39,6 +41,17 @@ std::vector<std::string> SplitFields(std::string_view list) {
     list.remove_prefix(comma + 1);
   }
   return fields;
+}
+
+// Decodes a reassembled datagram's payload behind a synthetic IPv4 header carrying its protocol
+// (the header itself is never shown).
+void DecodeReassembled(const Reassembled& whole, const proto::DecodeOptions& options,
+                       std::vector<uint8_t>* scratch, proto::Packet* out) {
+  const size_t total = std::min<size_t>(20 + whole.payload.size(), 65535);
+  scratch->assign({0x45, 0, static_cast<uint8_t>(total >> 8), static_cast<uint8_t>(total), 0, 0,
+                   0, 0, 0, whole.protocol, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  scratch->insert(scratch->end(), whole.payload.begin(), whole.payload.end());
+  proto::Decode(*scratch, proto::Start::kIpv4, options, out);
 }
 
 }  // namespace
@@ -80,7 +93,13 @@ int RunPackets(int argc, char** argv) {
     return 1;
   }
 
+  // Wireshark's reading of the frames, where it has a default of its own.
+  proto::DecodeOptions options;
+  options.mpls_control_word = false;
   proto::Packet packet;
+  proto::Packet reassembled;
+  IpReassembler reassembler;
+  std::vector<uint8_t> scratch;
   std::string line;
   for (uint64_t n = 0; count == 0 || n < count; ++n) {
     absl::StatusOr<std::optional<Frame>> frame = (*file)->Next();
@@ -93,13 +112,15 @@ int RunPackets(int argc, char** argv) {
     std::span<const uint8_t> bytes = (*frame)->bytes;
     const LinkStart start = LocateLinkStart((*frame)->link_type, bytes);
     if (start.supported) {
-      DecodeLinkPayload(start, bytes, proto::DecodeOptions{}, &packet);
+      DecodeLinkPayload(start, bytes, options, &packet);
       bytes = bytes.subspan(start.offset);
     } else {
       packet.Reset();
     }
+    const std::optional<Reassembled> whole = reassembler.Add(packet, bytes);
+    if (whole) DecodeReassembled(*whole, options, &scratch, &reassembled);
     line.clear();
-    fields->AppendLine(packet, bytes, &line);
+    fields->AppendLine(packet, bytes, whole ? &reassembled : nullptr, &line);
     std::fwrite(line.data(), 1, line.size(), stdout);
   }
   return 0;

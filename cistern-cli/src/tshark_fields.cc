@@ -220,11 +220,22 @@ absl::StatusOr<TsharkFields> TsharkFields::Create(std::span<const std::string> n
 }
 
 void TsharkFields::AppendLine(const Packet& packet, std::span<const uint8_t> bytes,
-                              std::string* out) {
+                              const Packet* reassembled, std::string* out) {
   (void)bytes;
   values_.resize(kFieldCount);
   Occurrences o(values_);
-  for (const Layer& layer : packet.layers()) EmitLayer(packet, layer, o);
+  const auto layers = packet.layers();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (packet.outer.fragment != proto::Fragment::kNone && i > packet.outer.ip_layer &&
+        layers[i].type != LayerType::kIpv6Extension) {
+      break;  // the fragment's payload waits for reassembly
+    }
+    EmitLayer(packet, layers[i], o);
+  }
+  if (reassembled != nullptr) {
+    const auto whole = reassembled->layers();
+    for (size_t i = 1; i < whole.size(); ++i) EmitLayer(*reassembled, whole[i], o);
+  }
   for (size_t i = 0; i < columns_.size(); ++i) {
     if (i > 0) out->push_back('\t');
     out->append(values_[columns_[i]]);

@@ -32,9 +32,12 @@ class TsharkFields {
   static absl::StatusOr<TsharkFields> Create(std::span<const std::string> names);
   static std::vector<std::string_view> Supported();
 
-  // Appends one line (ending in '\n') for `packet`, decoded from `bytes`.
+  // Appends one line (ending in '\n') for `packet`, decoded from `bytes`. Wireshark decodes the
+  // transport of a fragmented datagram only once it is whole: the transport layers of a fragment
+  // are left out, and `reassembled` (when this frame completed a datagram) is the decode of a
+  // synthetic IP header followed by the whole payload, whose layers after the first are shown.
   void AppendLine(const proto::Packet& packet, std::span<const uint8_t> bytes,
-                  std::string* out);
+                  const proto::Packet* reassembled, std::string* out);
 
   enum Field : uint8_t;  // defined in tshark_fields.cc
 

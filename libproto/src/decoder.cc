@@ -27,6 +27,8 @@ constexpr uint16_t kEtherPppoeSession = 0x8864;
 constexpr uint16_t kEtherTransparentBridging = 0x6558;  // Ethernet inside GRE / GENEVE
 constexpr uint16_t kEtherErspan2 = 0x88be;
 constexpr uint16_t kEtherErspan3 = 0x22eb;
+constexpr uint16_t kEtherPpp = 0x880b;
+constexpr uint16_t kEtherCiscoMetadata = 0x8909;
 
 constexpr uint8_t kIpHopByHop = 0;
 constexpr uint8_t kIpIcmp = 1;
@@ -291,6 +293,7 @@ class Decoder {
       case 6:
         return Ipv6(off);
       case 0:
+        if (!options_.mpls_control_word) return Ethernet(off);
         return PwControlWordThenEthernet(off);
       default:
         return Ethernet(off);
@@ -736,7 +739,9 @@ class Decoder {
 
   // --- tunnels -------------------------------------------------------------------------------
 
-  // GRE: RFC 2784 (checksum), RFC 2890 (key, sequence number); version 1 is PPTP (RFC 2637).
+  // GRE: RFC 2784 (checksum), RFC 2890 (key, sequence number). Version 1 is PPTP's enhanced
+  // GRE (RFC 2637): key always present (payload length, call id), an acknowledgment number when
+  // the A flag is set, and PPP inside.
   void Gre(uint32_t off) {
     if (!Need(off, 4, LayerType::kGre)) return;
     const uint8_t* b = data_ + off;
@@ -746,7 +751,9 @@ class Decoder {
     const bool key = (flags & 0x2000) != 0;
     const bool sequence = (flags & 0x1000) != 0;
     const uint8_t version = flags & 7;
-    const uint32_t length = 4 + ((checksum || routing) ? 4 : 0) + (key ? 4 : 0) + (sequence ? 4 : 0);
+    const bool ack = version == 1 && (flags & 0x0080) != 0;
+    const uint32_t length = 4 + ((checksum || routing) ? 4 : 0) + (key ? 4 : 0) +
+                            (sequence ? 4 : 0) + (ack ? 4 : 0);
     if (!Need(off, length, LayerType::kGre)) return;
     GreHeader* gre = Add(p_.gre, LayerType::kGre, off, length);
     if (gre == nullptr) return;
@@ -764,10 +771,23 @@ class Decoder {
       gre->sequence = Load32(data_ + pos);
       pos += 4;
     }
+    if (ack) {
+      gre->acknowledgment = Load32(data_ + pos);
+      pos += 4;
+    }
     if (routing || version > 1) return Stop(StopReason::kUnsupported, off, LayerType::kGre);
-    if (version == 1) return Unsupported(pos);  // PPTP carries PPP
     if (!EnterTunnel(pos)) return;
-    switch (gre->protocol) {
+    uint16_t protocol = gre->protocol;
+    if (protocol == kEtherCiscoMetadata) {
+      // Cisco MetaData (TrustSec): the payload's EtherType, version, length, option type and the
+      // security group tag, 8 bytes in all.
+      if (!Need(pos, 8, LayerType::kGre)) return;
+      gre->cisco_metadata = true;
+      gre->security_group_tag = Load16(data_ + pos + 6);
+      protocol = Load16(data_ + pos);
+      pos += 8;
+    }
+    switch (protocol) {
       case kEtherIpv4:
         return Ipv4(pos);
       case kEtherIpv6:
@@ -782,8 +802,35 @@ class Decoder {
         return sequence ? Erspan(pos, 1) : Ethernet(pos);
       case kEtherErspan3:
         return Erspan(pos, 2);
+      case kEtherPpp:
+        return Ppp(pos);
       default:
         return Unsupported(pos);
+    }
+  }
+
+  // PPP (RFC 1661) inside PPTP's GRE: the HDLC-like address and control bytes (0xff 0x03) when
+  // present, then the protocol, one byte when compressed (odd first byte).
+  void Ppp(uint32_t off) {
+    if (!Need(off, 1, LayerType::kPpp)) return;
+    uint32_t length = (end_ - off >= 2 && data_[off] == 0xff && data_[off + 1] == 0x03) ? 2 : 0;
+    if (!Need(off, length + 1, LayerType::kPpp)) return;
+    const bool compressed = (data_[off + length] & 1) != 0;
+    if (!compressed && !Need(off, length + 2, LayerType::kPpp)) return;
+    const uint16_t protocol = compressed ? data_[off + length] : Load16(data_ + off + length);
+    length += compressed ? 1 : 2;
+    PppHeader* ppp = Add(p_.ppp, LayerType::kPpp, off, length);
+    if (ppp == nullptr) return;
+    ppp->protocol = protocol;
+    switch (protocol) {
+      case kPppIpv4:
+        return Ipv4(off + length);
+      case kPppIpv6:
+        return Ipv6(off + length);
+      case kPppMpls:
+        return Mpls(off + length);
+      default:
+        return Unsupported(off + length);
     }
   }
 
@@ -886,6 +933,7 @@ void Packet::Reset() {
   sctp.Clear();
   gre.Clear();
   erspan.Clear();
+  ppp.Clear();
   vxlan.Clear();
   geneve.Clear();
 }

@@ -61,6 +61,8 @@ const char* LayerTypeName(LayerType type) {
       return "vxlan";
     case LayerType::kGeneve:
       return "geneve";
+    case LayerType::kPpp:
+      return "ppp";
   }
   return "unknown";
 }

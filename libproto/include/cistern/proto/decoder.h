@@ -14,8 +14,8 @@
 // pseudowire with or without control word); PPPoE session; ARP; IPv4 with options and fragments;
 // IPv6 with extension headers (hop-by-hop, routing, fragment, destination options, AH; ESP stops);
 // TCP with its common options; UDP; ICMP and ICMPv6 with the header quoted by error messages;
-// SCTP ports; GRE (key, sequence), ERSPAN II/III, VXLAN and GENEVE with the inner frame; IP-in-IP
-// and IPv6-in-IP.
+// SCTP ports; GRE (key, sequence; PPTP's enhanced GRE with PPP; Cisco MetaData), ERSPAN II/III,
+// VXLAN and GENEVE with the inner frame; MPLS-in-UDP; IP-in-IP and IPv6-in-IP.
 //
 // Allocation-free and thread-compatible: all state is in the caller's Packet.
 #ifndef CISTERN_PROTO_DECODER_H_
@@ -52,6 +52,9 @@ struct DecodeOptions {
   uint16_t vxlan_port = 4789;      // UDP destination ports that carry a tunnel (0: never)
   uint16_t geneve_port = 6081;
   uint16_t mpls_udp_port = 6635;   // MPLS-in-UDP (RFC 7510)
+  // After the bottom MPLS label, a first nibble of 0 is a pseudowire control word (RFC 4385)
+  // before an Ethernet frame. False: an Ethernet frame starts right there (Wireshark's default).
+  bool mpls_control_word = true;
 };
 
 // Decodes `bytes` into `out` (reset first). `bytes` need not outlive `out`.

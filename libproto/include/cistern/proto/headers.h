@@ -191,15 +191,25 @@ struct SctpHeader {
   uint32_t verification_tag = 0;
 };
 
-// GRE (RFC 2784, RFC 2890 key and sequence number; version 1 is PPTP's enhanced GRE).
+// GRE (RFC 2784, RFC 2890 key and sequence number; version 1 is PPTP's enhanced GRE, whose key
+// holds payload length and call id). A Cisco MetaData header (protocol 0x8909, TrustSec) between
+// GRE and its payload is read as part of the GRE layer.
 struct GreHeader {
   bool has_checksum = false;
   bool has_key = false;
   bool has_sequence = false;
+  bool cisco_metadata = false;
   uint8_t version = 0;
   uint16_t protocol = 0;
+  uint16_t security_group_tag = 0;  // Cisco MetaData only
   uint32_t key = 0;
   uint32_t sequence = 0;
+  uint32_t acknowledgment = 0;      // version 1 with the A flag
+};
+
+// PPP (RFC 1661) as carried by PPTP's GRE: only the protocol field matters here.
+struct PppHeader {
+  uint16_t protocol = 0;
 };
 
 // ERSPAN type II (GRE protocol 0x88be) or type III (0x22eb).

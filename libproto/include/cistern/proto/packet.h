@@ -50,8 +50,9 @@ enum class LayerType : uint8_t {
   kErspan,
   kVxlan,
   kGeneve,
+  kPpp,
 };
-inline constexpr int kLayerTypeCount = 19;
+inline constexpr int kLayerTypeCount = 20;
 
 // Why decoding ended. Everything decoded before the stop stays in the Packet.
 enum class StopReason : uint8_t {
@@ -165,6 +166,7 @@ class Packet {
   HeaderList<ErspanHeader, 2> erspan;
   HeaderList<VxlanHeader, 2> vxlan;
   HeaderList<GeneveHeader, 2> geneve;
+  HeaderList<PppHeader, 2> ppp;
 
   // For the decoder.
   void Reset();
