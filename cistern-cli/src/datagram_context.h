@@ -13,6 +13,7 @@ inline DatagramContext ContextOf(const UdpDatagram& d, bool from_capture) {
   ctx.source_is_ipv6 = d.is_ipv6;
   ctx.has_source = true;
   ctx.size = d.payload.size();
+  ctx.bytes = d.payload;
   ctx.timestamp_us = d.timestamp_us;
   ctx.from_capture = from_capture;
   return ctx;

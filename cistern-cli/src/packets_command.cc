@@ -95,7 +95,7 @@ int RunPackets(int argc, char** argv) {
 
   // Wireshark's reading of the frames, where it has a default of its own.
   proto::DecodeOptions options;
-  options.mpls_control_word = false;
+  options.mpls_control_word = proto::DecodeOptions::MplsControlWord::kUnlessPlainEthernet;
   proto::Packet packet;
   proto::Packet reassembled;
   IpReassembler reassembler;

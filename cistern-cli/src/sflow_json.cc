@@ -1,6 +1,7 @@
 // sflowtool-compatible JSON. The generic part walks each structure's Fields(); the overrides below
-// reproduce the extra keys sflowtool derives (IPSize, TCPSrcPort, dst_as ...) and its text forms
-// for composite values (AS paths, label stacks).
+// reproduce the extra keys sflowtool derives (IPSize, TCPSrcPort, dst_as ...), the keys of its
+// sampled-header decode (sflowtool_header.h) and its text forms for composite values (AS paths,
+// label stacks).
 #include "sflow_json.h"
 
 #include <cstdio>
@@ -13,6 +14,8 @@
 #include "cistern/sflow/codec.h"
 #include "cistern/sflow/drop_reasons.h"
 #include "json_writer.h"
+#include "sflowtool_header.h"
+#include "sflowtool_text.h"
 
 namespace cistern::cli {
 namespace {
@@ -73,30 +76,34 @@ class Text {
   std::string long_;
 };
 
-void FormatIpv4(Text& t, const uint8_t* b) {
-  for (int i = 0; i < 4; ++i) {
-    if (i) t.Push('.');
-    t.AppendU32(b[i]);
-  }
-}
-// sflowtool prints IPv6 addresses in full, four hex digits per group, no zero compression.
-void FormatIpv6(Text& t, const uint8_t* b) {
-  for (int i = 0; i < 16; i += 2) {
-    if (i) t.Push(':');
-    t.AppendHex(std::span(b + i, 2), false, 0);
-  }
-}
-void FormatAddress(Text& t, const Address& a) {
-  if (a.type == Address::Type::kIPv4) {
-    FormatIpv4(t, a.bytes.data());
-  } else if (a.type == Address::Type::kIPv6) {
-    FormatIpv6(t, a.bytes.data());
-  } else {
-    t.Push('-');
-  }
-}
+// sflowtool's text forms (sflowtool_text.h): IPv6 in full, four hex digits per group.
+void FormatIpv4(Text& t, const uint8_t* b) { t.Append(Ipv4Text(b).view()); }
+void FormatIpv6(Text& t, const uint8_t* b) { t.Append(Ipv6Text(b).view()); }
+void FormatAddress(Text& t, const Address& a) { t.Append(AddressText(a).view()); }
 
-void PrintFlowRecord(JsonWriter& j, const FlowRecord& r, std::string_view prefix);
+// sflowtool decodes the sampled headers of a sample with state carried from one record to the next
+// (sflowtool_header.h), and may read past a header into the rest of the datagram's bytes.
+struct SampleHeaderDecode {
+  std::span<const uint8_t> datagram;  // empty when unknown
+  SflowtoolSampleState state;
+};
+
+// The keys of sflowtool's header decode, printed into the HEADER element.
+class HeaderDecodeKeys : public SflowtoolKeySink {
+ public:
+  HeaderDecodeKeys(JsonWriter& j, std::string_view prefix) : j_(j), prefix_(prefix) {}
+  void Number(std::string_view key, int64_t value) override { j_.Member(key, value, prefix_); }
+  void Text(std::string_view key, std::string_view value) override {
+    j_.StringMember(key, value, prefix_);
+  }
+
+ private:
+  JsonWriter& j_;
+  std::string_view prefix_;
+};
+
+void PrintFlowRecord(JsonWriter& j, const FlowRecord& r, std::string_view prefix,
+                     SampleHeaderDecode& decode);
 
 // Aggregated 802.11 PDUs nest flow records, which may nest aggregates again: printing stops
 // descending (and prints the PDU's bytes) past this depth.
@@ -264,9 +271,10 @@ struct FieldPrinter {
         } else {
           std::vector<FlowRecord> records;  // a rare structure: allocating here is fine
           absl::Status status = DecodeFlowRecords(pdu, &records);
+          SampleHeaderDecode pdu_decode;  // sflowtool does not decode PDUs: each is a sample here
           j.Key("elements");
           j.BeginArray();
-          for (const FlowRecord& r : records) PrintFlowRecord(j, r, prefix);
+          for (const FlowRecord& r : records) PrintFlowRecord(j, r, prefix, pdu_decode);
           j.EndArray();
           if (!status.ok()) {
             j.StringMember("error",
@@ -381,7 +389,8 @@ constexpr std::string_view kAppStatus[] = {
     "TOO_LARGE", "NOT_IMPLEMENTED", "NOT_FOUND", "UNAVAILABLE",    "UNAUTHORIZED"};
 
 template <class T>
-void PrintFlowRecordBody(JsonWriter& j, std::string_view prefix, const T& rec) {
+void PrintFlowRecordBody(JsonWriter& j, std::string_view prefix, const T& rec,
+                         SampleHeaderDecode& decode) {
   const std::string_view own = PrefixOf<T>();
   const Label label = FlowLabel<T>();
   if (!label.key.empty()) {
@@ -410,9 +419,11 @@ void PrintFlowRecordBody(JsonWriter& j, std::string_view prefix, const T& rec) {
     j.Member("headerLen", rec.header.size(), full);
     FieldPrinter p{j, full, {}};
     p("headerBytes", rec.header);
+    HeaderDecodeKeys keys(j, full);
+    DecodeHeaderAsSflowtool(rec, decode.datagram, &decode.state, &keys);
   } else if constexpr (std::is_same_v<T, Extended80211Payload>) {
     j.Member("cipher_suite", rec.cipher_suite, full);
-    PrintFlowRecordBody(j, prefix, rec.header);
+    PrintFlowRecordBody(j, prefix, rec.header, decode);
   } else if constexpr (std::is_same_v<T, ExtendedGateway>) {
     FieldPrinter p{j, full, {}};
     p("bgp_nexthop", rec.next_hop);
@@ -465,7 +476,8 @@ void AppendTag(JsonWriter& j, std::string_view key, Tag tag, std::string_view pr
   j.StringMember(key, std::string_view(buf, n), prefix);
 }
 
-void PrintFlowRecord(JsonWriter& j, const FlowRecord& r, std::string_view prefix) {
+void PrintFlowRecord(JsonWriter& j, const FlowRecord& r, std::string_view prefix,
+                     SampleHeaderDecode& decode) {
   j.BeginObject();
   AppendTag(j, "flowBlock_tag", r.tag, prefix);
   std::visit(
@@ -475,7 +487,7 @@ void PrintFlowRecord(JsonWriter& j, const FlowRecord& r, std::string_view prefix
           FieldPrinter p{j, prefix, {}};
           p("opaqueBytes", rec.body);
         } else {
-          PrintFlowRecordBody(j, prefix, rec);
+          PrintFlowRecordBody(j, prefix, rec, decode);
         }
       },
       r.data);
@@ -531,7 +543,8 @@ void PrintSource(JsonWriter& j, DataSource s) {
   j.StringMember("sourceId", std::string_view(buf, n));
 }
 
-void PrintSample(JsonWriter& j, const Sample& sample) {
+void PrintSample(JsonWriter& j, const Sample& sample, std::span<const uint8_t> datagram) {
+  SampleHeaderDecode decode{datagram, {}};  // sflowtool's state starts from zeros in every sample
   j.BeginObject();
   AppendTag(j, "sampleType_tag", sample.tag, {});
   if (const auto* f = std::get_if<FlowSample>(&sample.data)) {
@@ -545,7 +558,7 @@ void PrintSample(JsonWriter& j, const Sample& sample) {
     PrintPort(j, "outputPort", f->output);
     j.Key("elements");
     j.BeginArray();
-    for (const FlowRecord& r : f->records) PrintFlowRecord(j, r, {});
+    for (const FlowRecord& r : f->records) PrintFlowRecord(j, r, {}, decode);
     j.EndArray();
   } else if (const auto* c = std::get_if<CountersSample>(&sample.data)) {
     j.StringMember("sampleType", "COUNTERSSAMPLE");
@@ -567,7 +580,7 @@ void PrintSample(JsonWriter& j, const Sample& sample) {
     j.StringMember("discardReason", name.empty() ? "NotFound" : name);
     j.Key("elements");
     j.BeginArray();
-    for (const FlowRecord& r : d->records) PrintFlowRecord(j, r, "discarded_");
+    for (const FlowRecord& r : d->records) PrintFlowRecord(j, r, "discarded_", decode);
     j.EndArray();
   } else {
     FieldPrinter p{j, {}, {}};
@@ -642,7 +655,7 @@ void AppendDatagramJson(const sflow::Datagram& dg, const DatagramContext& contex
     j.Member("samplesInPacket", dg.samples.size());
     j.Key("samples");
     j.BeginArray();
-    for (const Sample& s : dg.samples) PrintSample(j, s);
+    for (const Sample& s : dg.samples) PrintSample(j, s, context.bytes);
     j.EndArray();
     if (!dg.trailing.empty()) {
       FieldPrinter p{j, {}, {}};

@@ -113,13 +113,38 @@ class Occurrences {
 // Bytes of a layer's header that were read (fields beyond them are absent).
 bool Has(const Layer& layer, uint32_t end) { return layer.length >= end; }
 
-void EmitLayer(const Packet& p, const Layer& layer, Occurrences& o) {
+// The final destination of an IPv4 source route (loose 131, strict 137; RFC 791): Wireshark
+// shows it as ip.dst, and the header's own destination as the "current route".
+const std::array<uint8_t, 4>* SourceRouteDestination(const Layer& layer,
+                                                     std::span<const uint8_t> bytes) {
+  if (bytes.empty() || layer.offset + layer.length > bytes.size()) return nullptr;
+  const uint8_t* options = bytes.data() + layer.offset + 20;
+  const uint8_t* end = bytes.data() + layer.offset + layer.length;
+  for (const uint8_t* o = options; o < end;) {
+    if (*o == 0) break;  // end of options
+    if (*o == 1) {       // no-operation
+      ++o;
+      continue;
+    }
+    if (end - o < 2 || o[1] < 2 || o[1] > end - o) break;
+    if ((*o == 131 || *o == 137) && o[1] >= 7) {
+      const size_t addresses = (o[1] - 3u) / 4;
+      return reinterpret_cast<const std::array<uint8_t, 4>*>(o + 3 + 4 * (addresses - 1));
+    }
+    o += o[1];
+  }
+  return nullptr;
+}
+
+void EmitLayer(const Packet& p, const Layer& layer, std::span<const uint8_t> bytes,
+               Occurrences& o) {
   switch (layer.type) {
     case LayerType::kEthernet: {
       const proto::EthernetHeader& h = p.ethernet[layer.index];
       if (Has(layer, 6)) o.Mac(TsharkFields::kEthDst, h.dst);
       if (Has(layer, 12)) o.Mac(TsharkFields::kEthSrc, h.src);
-      if (Has(layer, 14) && h.type_or_length >= 0x0600) {
+      // Wireshark takes a type of 0 as an (unknown) EtherType, not as an 802.3 length.
+      if (Has(layer, 14) && (h.type_or_length >= 0x0600 || h.type_or_length == 0)) {
         o.Hex(TsharkFields::kEthType, h.type_or_length, 4);
       }
       return;
@@ -145,7 +170,11 @@ void EmitLayer(const Packet& p, const Layer& layer, Occurrences& o) {
       if (Has(layer, 9)) o.Unsigned(TsharkFields::kIpTtl, h.ttl);
       if (Has(layer, 10)) o.Unsigned(TsharkFields::kIpProto, h.protocol);
       if (Has(layer, 16)) o.Ipv4(TsharkFields::kIpSrc, h.src);
-      if (Has(layer, 20)) o.Ipv4(TsharkFields::kIpDst, h.dst);
+      if (Has(layer, 20)) {
+        const std::array<uint8_t, 4>* final_dst =
+            h.header_length > 20 ? SourceRouteDestination(layer, bytes) : nullptr;
+        o.Ipv4(TsharkFields::kIpDst, final_dst != nullptr ? *final_dst : h.dst);
+      }
       return;
     }
     case LayerType::kIpv6: {
@@ -221,7 +250,6 @@ absl::StatusOr<TsharkFields> TsharkFields::Create(std::span<const std::string> n
 
 void TsharkFields::AppendLine(const Packet& packet, std::span<const uint8_t> bytes,
                               const Packet* reassembled, std::string* out) {
-  (void)bytes;
   values_.resize(kFieldCount);
   Occurrences o(values_);
   const auto layers = packet.layers();
@@ -230,11 +258,11 @@ void TsharkFields::AppendLine(const Packet& packet, std::span<const uint8_t> byt
         layers[i].type != LayerType::kIpv6Extension) {
       break;  // the fragment's payload waits for reassembly
     }
-    EmitLayer(packet, layers[i], o);
+    EmitLayer(packet, layers[i], bytes, o);
   }
   if (reassembled != nullptr) {
     const auto whole = reassembled->layers();
-    for (size_t i = 1; i < whole.size(); ++i) EmitLayer(*reassembled, whole[i], o);
+    for (size_t i = 1; i < whole.size(); ++i) EmitLayer(*reassembled, whole[i], {}, o);
   }
   for (size_t i = 0; i < columns_.size(); ++i) {
     if (i > 0) out->push_back('\t');

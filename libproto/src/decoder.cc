@@ -190,7 +190,8 @@ class Decoder {
     std::memcpy(eth->src.data(), b + 6, 6);
     eth->type_or_length = Load16(b + 12);
     if (h.cut) return Cut(off + h.available, LayerType::kEthernet);
-    if (eth->type_or_length < 0x0600) return Llc(off + 14);
+    // Below 0x0600 an 802.3 length, then LLC; 0 is no length at all, but an unknown EtherType.
+    if (eth->type_or_length < 0x0600 && eth->type_or_length != 0) return Llc(off + 14);
     EtherType(eth->type_or_length, off + 14);
   }
 
@@ -293,7 +294,11 @@ class Decoder {
       case 6:
         return Ipv6(off);
       case 0:
-        if (!options_.mpls_control_word) return Ethernet(off);
+        if (options_.mpls_control_word ==
+                DecodeOptions::MplsControlWord::kUnlessPlainEthernet &&
+            end_ - off >= 14 && (data_[off + 6] & 1) == 0) {
+          return Ethernet(off);
+        }
         return PwControlWordThenEthernet(off);
       default:
         return Ethernet(off);

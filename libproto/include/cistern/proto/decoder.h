@@ -52,9 +52,15 @@ struct DecodeOptions {
   uint16_t vxlan_port = 4789;      // UDP destination ports that carry a tunnel (0: never)
   uint16_t geneve_port = 6081;
   uint16_t mpls_udp_port = 6635;   // MPLS-in-UDP (RFC 7510)
-  // After the bottom MPLS label, a first nibble of 0 is a pseudowire control word (RFC 4385)
-  // before an Ethernet frame. False: an Ethernet frame starts right there (Wireshark's default).
-  bool mpls_control_word = true;
+  // What a first nibble of 0 after the bottom MPLS label means.
+  enum class MplsControlWord : uint8_t {
+    kAlways,  // a pseudowire control word (RFC 4385), then an Ethernet frame
+    // Wireshark's guess: an Ethernet frame right away when the bytes there look like one (its
+    // source address is not a group address; Wireshark also asks its manufacturer database),
+    // a control word otherwise.
+    kUnlessPlainEthernet,
+  };
+  MplsControlWord mpls_control_word = MplsControlWord::kAlways;
 };
 
 // Decodes `bytes` into `out` (reset first). `bytes` need not outlive `out`.
