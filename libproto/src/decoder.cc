@@ -623,37 +623,43 @@ class Decoder {
   // `header_end` stop. False (and a stop) on an option that is malformed or cut.
   bool TcpOptions(TcpHeader* tcp, uint32_t pos, uint32_t end, uint32_t header_end) {
     while (pos < end) {
-      const uint8_t kind = data_[pos];
-      if (kind == 0) return true;  // end of option list
-      if (kind == 1) {             // no-operation
-        ++pos;
+      const uint8_t* o = data_ + pos;
+      const uint32_t left = end - pos;
+      if (o[0] <= 1) {
+        if (o[0] == 0) return true;  // end of option list
+        ++pos;                       // no-operation
         continue;
       }
-      uint32_t length = end - pos >= 2 ? data_[pos + 1] : 0;
-      if (end - pos >= 2 && length < 2) {
-        Stop(StopReason::kMalformed, pos, LayerType::kTcp);
+      const uint32_t length = left >= 2 ? o[1] : 0;
+      if (length < 2 || length > left) {
+        if (left >= 2 && length < 2) {
+          Stop(StopReason::kMalformed, pos, LayerType::kTcp);
+        } else {
+          // Past the bytes (cut) or past the header's own end (malformed).
+          const bool cut = end < header_end && end_ == size_;
+          Stop(cut ? StopReason::kTruncated : StopReason::kMalformed, pos, LayerType::kTcp);
+        }
         return false;
       }
-      if (end - pos < 2 || length > end - pos) {
-        // Past the header's own end: malformed. Past the bytes: cut.
-        Stop(end < header_end ? StopReason::kTruncated : StopReason::kMalformed, pos,
-             LayerType::kTcp);
-        if (end < header_end && end_ < size_) p_.stop = StopReason::kMalformed;
-        return false;
-      }
-      const uint8_t* o = data_ + pos;
-      if (kind == 2 && length == 4) {
-        tcp->has_mss = true;
-        tcp->mss = Load16(o + 2);
-      } else if (kind == 3 && length == 3) {
-        tcp->has_window_scale = true;
-        tcp->window_scale = o[2];
-      } else if (kind == 4 && length == 2) {
-        tcp->sack_permitted = true;
-      } else if (kind == 8 && length == 10) {
-        tcp->has_timestamps = true;
-        tcp->ts_value = Load32(o + 2);
-        tcp->ts_echo_reply = Load32(o + 6);
+      switch (o[0] | (length << 8)) {
+        case 2 | (4 << 8):  // maximum segment size
+          tcp->has_mss = true;
+          tcp->mss = Load16(o + 2);
+          break;
+        case 3 | (3 << 8):  // window scale
+          tcp->has_window_scale = true;
+          tcp->window_scale = o[2];
+          break;
+        case 4 | (2 << 8):  // SACK permitted
+          tcp->sack_permitted = true;
+          break;
+        case 8 | (10 << 8):  // timestamps
+          tcp->has_timestamps = true;
+          tcp->ts_value = Load32(o + 2);
+          tcp->ts_echo_reply = Load32(o + 6);
+          break;
+        default:
+          break;
       }
       pos += length;
     }
