@@ -1,5 +1,6 @@
 // cistern-cli decode: sFlow v5 datagrams from a pcap/pcapng capture or a UDP socket, printed as
-// JSON lines (sflowtool's key names, typed values). A summary goes to stderr at the end.
+// JSON lines (sflowtool's key names, typed values) or as sflowtool's -l lines (--format=csv). A
+// summary goes to stderr at the end.
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "commands.h"
 #include "datagram_context.h"
 #include "sflow_json.h"
+#include "sflowtool_lines.h"
 #include "udp_source.h"
 
 namespace cistern::cli {
@@ -23,7 +25,8 @@ constexpr char kDecodeUsage[] =
     "  --listen ADDR:PORT  receive datagrams on a UDP socket (e.g. 0.0.0.0:6343, [::]:6343)\n"
     "  --port N            sFlow UDP port in a capture (default 6343)\n"
     "  --format F          json (default): one object per datagram, sflowtool's key names\n"
-    "                      csv: sflowtool's -l lines (needs packet decoding, not yet available)\n"
+    "                      csv: sflowtool's -l lines (FLOW per flow sample, CNTR per counters\n"
+    "                      sample)\n"
     "  --count N           stop after N datagrams\n";
 
 struct Options {
@@ -62,16 +65,21 @@ int Usage(const char* error) {
   return 2;
 }
 
+enum class Format { kJson, kCsv };
+
 class Decoder {
  public:
-  explicit Decoder(FILE* out) : out_(out) {}
+  Decoder(Format format, FILE* out) : format_(format), out_(out) {}
 
   void Handle(const UdpDatagram& d, bool from_capture) {
     absl::Status status = sflow::DecodeInto(d.payload, &dg_, {}, &stats_);
-    const DatagramContext ctx = ContextOf(d, from_capture);
     line_.clear();
-    AppendDatagramJson(dg_, ctx, status, &line_);
-    line_.push_back('\n');
+    if (format_ == Format::kCsv) {
+      AppendSflowtoolLines(dg_, d.payload, &line_);  // none, or one per sample
+    } else {
+      AppendDatagramJson(dg_, ContextOf(d, from_capture), status, &line_);
+      line_.push_back('\n');
+    }
     std::fwrite(line_.data(), 1, line_.size(), out_);
   }
 
@@ -98,6 +106,7 @@ class Decoder {
  private:
   static unsigned long long ull(uint64_t v) { return v; }
 
+  Format format_;
   FILE* out_;
   sflow::Datagram dg_;
   sflow::DecodeStats stats_;
@@ -136,16 +145,9 @@ int RunDecode(int argc, char** argv) {
   if (opt.read_file.empty() == opt.listen.empty()) {
     return Usage("give exactly one of -r FILE and --listen ADDR:PORT");
   }
-  if (opt.format == "csv") {
-    std::fputs(
-        "cistern-cli decode: --format=csv prints sflowtool's -l lines, whose L2-L4 fields come "
-        "from packet decoding (libproto), which is not built yet\n",
-        stderr);
-    return 2;
-  }
-  if (opt.format != "json") return Usage("--format is json or csv");
+  if (opt.format != "json" && opt.format != "csv") return Usage("--format is json or csv");
 
-  Decoder decoder(stdout);
+  Decoder decoder(opt.format == "csv" ? Format::kCsv : Format::kJson, stdout);
   uint64_t n = 0;
   if (!opt.read_file.empty()) {
     auto reader = CaptureReader::Open(opt.read_file, opt.port);

@@ -43,17 +43,6 @@ std::vector<std::string> SplitFields(std::string_view list) {
   return fields;
 }
 
-// Decodes a reassembled datagram's payload behind a synthetic IPv4 header carrying its protocol
-// (the header itself is never shown).
-void DecodeReassembled(const Reassembled& whole, const proto::DecodeOptions& options,
-                       std::vector<uint8_t>* scratch, proto::Packet* out) {
-  const size_t total = std::min<size_t>(20 + whole.payload.size(), 65535);
-  scratch->assign({0x45, 0, static_cast<uint8_t>(total >> 8), static_cast<uint8_t>(total), 0, 0,
-                   0, 0, 0, whole.protocol, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
-  scratch->insert(scratch->end(), whole.payload.begin(), whole.payload.end());
-  proto::Decode(*scratch, proto::Start::kIpv4, options, out);
-}
-
 }  // namespace
 
 int RunPackets(int argc, char** argv) {
@@ -99,7 +88,6 @@ int RunPackets(int argc, char** argv) {
   proto::Packet packet;
   proto::Packet reassembled;
   IpReassembler reassembler;
-  std::vector<uint8_t> scratch;
   std::string line;
   for (uint64_t n = 0; count == 0 || n < count; ++n) {
     absl::StatusOr<std::optional<Frame>> frame = (*file)->Next();
@@ -118,7 +106,7 @@ int RunPackets(int argc, char** argv) {
       packet.Reset();
     }
     const std::optional<Reassembled> whole = reassembler.Add(packet, bytes);
-    if (whole) DecodeReassembled(*whole, options, &scratch, &reassembled);
+    if (whole) proto::DecodeIpPayload(whole->protocol, whole->payload, options, &reassembled);
     line.clear();
     fields->AppendLine(packet, bytes, whole ? &reassembled : nullptr, &line);
     std::fwrite(line.data(), 1, line.size(), stdout);

@@ -20,11 +20,11 @@ struct DatagramContext {
   bool source_is_ipv6 = false;
   bool has_source = false;
   size_t size = 0;           // datagram bytes; also tells how far a failed datagram header was read
+  int64_t timestamp_us = 0;  // capture or receive time
+  bool from_capture = false;  // true: pcapTimestamp; false: unixSecondsUTC (receive time)
   // The datagram's bytes, when known: sflowtool's decode of a sampled header may read past the
   // header into the bytes that follow it (sflowtool_header.h). Empty: it reads zeros there.
   std::span<const uint8_t> bytes;
-  int64_t timestamp_us = 0;  // capture or receive time
-  bool from_capture = false;  // true: pcapTimestamp; false: unixSecondsUTC (receive time)
 };
 
 // Appends one line (without newline) for `dg`. When `status` is not OK the object carries an

@@ -91,23 +91,20 @@ bool IsSkippedIpv6Extension(uint32_t next_header) {
          next_header == 60;
 }
 
-// IP over 802.2 LLC (SAPs 06, unnumbered control): sflowtool decodes the IPv4 header after it.
-bool IsIpOver8022(const proto::LlcHeader& llc) {
-  return llc.dsap == 0x06 && llc.ssap == 0x06 && (llc.control & 1) != 0;
-}
-
 // sflowtool prints the IPv4 identification field without ntohs(): on the little-endian hosts it
 // runs on, the value comes out byte-swapped (bytes AB 4E print as 20139, 0x4EAB).
-uint32_t IpIdAsSflowtoolPrintsIt(uint16_t id) { return static_cast<uint16_t>((id >> 8) | (id << 8)); }
+uint32_t IpIdAsSflowtoolPrintsIt(uint16_t id) {
+  return static_cast<uint16_t>((id >> 8) | (id << 8));
+}
 
 // The IPv4 TOS byte and IPv6 traffic class, which libproto splits into DSCP and ECN.
 uint32_t TrafficClass(uint8_t dscp, uint8_t ecn) { return (uint32_t{dscp} << 2) | ecn; }
 
-ShortText OuiText(uint32_t oui) {  // sflowtool's printOUI: "00-00-0C"
+ShortText OuiText(const std::array<uint8_t, 3>& oui) {  // sflowtool's printOUI: "00-00-0C"
   ShortText t;
-  for (int shift = 16; shift >= 0; shift -= 8) {
-    if (shift != 16) t.Push('-');
-    t.PushHexByte(static_cast<uint8_t>(oui >> shift), /*upper=*/true);
+  for (size_t i = 0; i < oui.size(); ++i) {
+    if (i) t.Push('-');
+    t.PushHexByte(oui[i], /*upper=*/true);
   }
   return t;
 }
@@ -162,16 +159,22 @@ class SflowtoolHeaderDecoder {
     return static_cast<uint64_t>(bytes_.size() - offset) >= static_cast<uint64_t>(n);
   }
 
-  // The libproto header of type `type` starting at `offset` in the last decode, if any.
+  // The link-layer header of type `type` that libproto's last link-layer decode found at `offset`
+  // (from the header's start), if any.
   template <typename T, size_t N>
-  const T* LibprotoHeaderAt(const proto::HeaderList<T, N>& list, proto::LayerType type,
-                            int64_t offset) const {
+  const T* LinkHeaderAt(const proto::HeaderList<T, N>& list, proto::LayerType type,
+                        int64_t offset) const {
     for (const proto::Layer& layer : packet_.layers()) {
-      if (layer.type == type && layer.offset == offset && !layer.truncated) {
+      if (layer.type == type && link_decode_start_ + layer.offset == offset && !layer.truncated) {
         return &list[layer.index];
       }
     }
     return nullptr;
+  }
+  static proto::DecodeOptions LinkLayerOnly() {
+    proto::DecodeOptions options;
+    options.depth = proto::DecodeOptions::Depth::kLink;
+    return options;
   }
 
   void Text(std::string_view key, const ShortText& text) { keys_.Text(key, text.view()); }
@@ -181,10 +184,10 @@ class SflowtoolHeaderDecoder {
     state_.got_ipv4 = false;
     state_.got_ipv6 = false;
     if (!HasBytesLeft(0, kEthernetHeaderSize)) return;
-    proto::DecodeOptions link;
-    link.depth = proto::DecodeOptions::Depth::kLink;
-    proto::Decode(bytes_.readable(), proto::Start::kEthernet, link, &packet_);
-    const proto::EthernetHeader* eth = LibprotoHeaderAt(packet_.ethernet, proto::LayerType::kEthernet, 0);
+    proto::Decode(bytes_.readable(), proto::Start::kEthernet, LinkLayerOnly(), &packet_);
+    link_decode_start_ = 0;
+    const proto::EthernetHeader* eth =
+        LinkHeaderAt(packet_.ethernet, proto::LayerType::kEthernet, 0);
     if (eth == nullptr) return;
     Text("dstMAC", MacText(eth->dst.data()));
     state_.eth_dst = eth->dst;
@@ -195,9 +198,15 @@ class SflowtoolHeaderDecoder {
     int64_t pos = kEthernetHeaderSize;
     for (uint32_t depth = 0; IsVlanTpid(type_len); ++depth) {
       if (!HasBytesLeft(pos, 4)) return;
-      // libproto reads 8 tags (Packet::vlan); sflowtool has no limit. Deeper stacks stop here.
-      const proto::VlanTag* tag = LibprotoHeaderAt(packet_.vlan, proto::LayerType::kVlan, pos);
-      if (tag == nullptr) return;
+      const proto::VlanTag* tag = LinkHeaderAt(packet_.vlan, proto::LayerType::kVlan, pos);
+      if (tag == nullptr) {
+        // libproto stops after 8 tags (Packet::vlan); sflowtool has no limit: decode on from here.
+        proto::DecodeEtherType(type_len, bytes_.readable().subspan(static_cast<size_t>(pos)),
+                               LinkLayerOnly(), &packet_);
+        link_decode_start_ = pos;
+        tag = LinkHeaderAt(packet_.vlan, proto::LayerType::kVlan, pos);
+        if (tag == nullptr) return;
+      }
       ReportVlanTag(depth, *tag);
       state_.in_vlan = tag->id;  // the innermost tag wins
       type_len = tag->type;
@@ -207,25 +216,7 @@ class SflowtoolHeaderDecoder {
     // "Now we're just looking for IP": the check is on the whole header, not on what is left.
     if (!HasBytesLeft(0, kIpv4HeaderSize)) return;
     if (IsNovellIpx(type_len, pos)) return;
-    // sflowtool takes type/length fields up to 1500 as 802.3 lengths (libproto: below 0x0600).
-    if (type_len <= kMax8023Length) {
-      // Read by sflowtool without a length check, so libproto decodes it from the readable bytes.
-      const proto::LlcHeader* llc = LibprotoHeaderAt(packet_.llc, proto::LayerType::kLlc, pos);
-      if (llc == nullptr) return;  // the datagram ends inside it
-      if (llc->snap) {
-        if (llc->oui != 0) {
-          Text("VSNAP_OUI", OuiText(llc->oui));  // vendor-specific protocol: nothing more
-          return;
-        }
-        type_len = llc->protocol_id;  // OUI 0: an EtherType follows (RFC 2895)
-        pos += 8;
-      } else if (IsIpOver8022(*llc)) {
-        type_len = kEtherIpv4;
-        pos += 3;
-      } else {
-        return;
-      }
-    }
+    if (type_len <= kMax8023Length && !FollowLlcAsSflowtool(&type_len, &pos)) return;
     state_.eth_type = type_len;
     keys_.Number("ethernet_type", type_len);
 
@@ -258,6 +249,32 @@ class SflowtoolHeaderDecoder {
     keys_.Number(std::string_view(key, static_cast<size_t>(n)), tag.priority);
   }
 
+  // sflowtool takes a type/length field up to 1500 for an 802.3 length, 0 included (libproto, like
+  // Wireshark, takes 0 for an unknown EtherType and 1501..1535 for lengths), and peeks at the
+  // 802.2 LLC header after it without checking that its bytes are in the header. SNAP (AA AA 03)
+  // with OUI 0 carries an EtherType (RFC 2895); with another OUI, a vendor's protocol, only the OUI
+  // is printed. IP over 802.2 (SAPs 06, unnumbered control) carries IPv4. Anything else ends the
+  // decode. False when the decode ends; otherwise the EtherType and where its payload starts.
+  bool FollowLlcAsSflowtool(uint16_t* type_len, int64_t* pos) {
+    const int64_t llc = *pos;
+    if (bytes_.At(llc) == 0xaa && bytes_.At(llc + 1) == 0xaa && bytes_.At(llc + 2) == 0x03) {
+      const std::array<uint8_t, 3> oui = bytes_.Copy<3>(llc + 3);
+      if (oui != std::array<uint8_t, 3>{}) {
+        Text("VSNAP_OUI", OuiText(oui));
+        return false;
+      }
+      *type_len = static_cast<uint16_t>((bytes_.At(llc + 6) << 8) | bytes_.At(llc + 7));
+      *pos = llc + 8;
+      return true;
+    }
+    if (bytes_.At(llc) == 0x06 && bytes_.At(llc + 1) == 0x06 && (bytes_.At(llc + 2) & 1) != 0) {
+      *type_len = kEtherIpv4;
+      *pos = llc + 3;
+      return true;
+    }
+    return false;
+  }
+
   // sflowtool's peek for Novell IPX (EtherTypes 0x0200, 0x0201, 0x0600; checksum 0xFFFF and a
   // length from 30 to 576), after which it decodes nothing more. libproto knows no IPX.
   bool IsNovellIpx(uint16_t type_len, int64_t pos) const {
@@ -282,7 +299,8 @@ class SflowtoolHeaderDecoder {
     const int64_t rx = kAddress1;
     const int64_t tx = kAddress2;
     const int64_t dst = to_ds ? kAddress3 : kAddress1;
-    const int64_t src = to_ds ? (from_ds ? kAddress4 : kAddress2) : (from_ds ? kAddress3 : kAddress2);
+    const int64_t src =
+        to_ds ? (from_ds ? kAddress4 : kAddress2) : (from_ds ? kAddress3 : kAddress2);
     const std::array<uint8_t, 6> src_mac = bytes_.Copy<6>(src);
     Text("srcMAC", MacText(src_mac.data()));
     state_.eth_src = src_mac;
@@ -414,20 +432,14 @@ class SflowtoolHeaderDecoder {
     }
   }
 
-  // libproto decodes a transport header only behind an IP header, and only as far as the IP
-  // length fields say the packet goes; sflowtool reads one wherever its offset arithmetic lands,
-  // whatever those fields say. So libproto is given the bytes sflowtool reads there behind a
-  // minimal IPv4 header that carries the protocol and no length (0: unknown) or fragment offset.
+  // sflowtool reads a transport header wherever its offset arithmetic lands, whatever the IP
+  // length fields say: libproto is given the 20 bytes sflowtool reads there.
   void DecodeTransportAt(int64_t pos, uint8_t protocol) {
-    std::array<uint8_t, kIpv4HeaderSize + kTcpHeaderSize> bytes{};
-    bytes[0] = 0x45;
-    bytes[9] = protocol;
     const std::array<uint8_t, kTcpHeaderSize> transport = bytes_.Copy<kTcpHeaderSize>(pos);
-    std::copy(transport.begin(), transport.end(), bytes.begin() + kIpv4HeaderSize);
     proto::DecodeOptions options;
     options.depth = proto::DecodeOptions::Depth::kTransport;
     options.decode_icmp_quotes = false;
-    proto::Decode(bytes, proto::Start::kIpv4, options, &packet_);
+    proto::DecodeIpPayload(protocol, transport, options, &packet_);
   }
 
   static proto::DecodeOptions NetworkLayerOnly() {
@@ -451,14 +463,14 @@ class SflowtoolHeaderDecoder {
   const HeaderView& bytes_;
   SflowtoolSampleState& state_;
   SflowtoolKeySink& keys_;
-  proto::Packet packet_;  // the last libproto decode
+  proto::Packet packet_;           // the last libproto decode
+  int64_t link_decode_start_ = 0;  // where in the header the last link-layer decode started
 };
 
 }  // namespace
 
-void DecodeHeaderAsSflowtool(const sflow::SampledHeader& header,
-                             std::span<const uint8_t> datagram, SflowtoolSampleState* state,
-                             SflowtoolKeySink* keys) {
+void DecodeHeaderAsSflowtool(const sflow::SampledHeader& header, std::span<const uint8_t> datagram,
+                             SflowtoolSampleState* state, SflowtoolKeySink* keys) {
   NullSink no_keys;
   const HeaderView bytes(header.header.span(), datagram);
   SflowtoolHeaderDecoder(bytes, *state, keys != nullptr ? *keys : no_keys).Run(header);

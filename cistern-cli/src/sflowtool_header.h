@@ -9,14 +9,16 @@
 //       DecodeHeaderAsSflowtool(*h, datagram_bytes, &state, &json_keys);
 //
 // This is a reference tool's behaviour, reproduced on purpose, not a packet decoder: libproto
-// (cistern::proto) reads every header field here, and this code adds what sflowtool does
-// differently from a correct decode, each in a function named for it: bounds checks that look at
-// the whole header or pass when a pointer has run past its end, reads past the end of the header
-// into the bytes that follow it in the datagram, no version check for raw IPv4 headers, an IPID
-// printed byte-swapped, an IPv6 extension-header walk with one length formula for all, a peek for
-// Novell IPX, 802.11 addresses (libproto has no 802.11) with the destination MAC taken from the
-// source. Each is cited against sflowtool.c (github.com/sflow/sflowtool, src/sflowtool.c) where it
-// is implemented; tests/cli/sflowtool_*_test.cc check the result against sflowtool's own output.
+// (cistern::proto) reads the Ethernet, 802.1Q, IPv4, IPv6, TCP, UDP and ICMP header fields, and
+// this code adds what sflowtool does differently from a correct decode, each in a function named
+// for it in sflowtool_header.cc: bounds checks that look at the whole header or pass when a
+// pointer has run past its end, reads past the end of the header into the bytes that follow it in
+// the datagram, peeks at 802.2 LLC/SNAP and Novell IPX headers (type/length fields up to 1500, 0
+// included, are 802.3 lengths), no version check for raw IPv4 headers, an IPID printed
+// byte-swapped, an IPv6 extension-header walk with one length formula for all, 802.11 addresses
+// (libproto has no 802.11) with the destination MAC taken from the source. sflowtool.c
+// (github.com/sflow/sflowtool) is the reference; tests/cli/sflowtool_agreement_test.cc and
+// sflowtool_lines_test.cc check the result against sflowtool's own output.
 //
 // Errors: none; a header sflowtool cannot decode prints fewer keys, as sflowtool's does.
 // Lifetime: nothing is kept after a call. Thread-compatible; no shared state.
@@ -93,9 +95,8 @@ class SflowtoolKeySink {
 // `datagram` holds the bytes of the datagram the record was decoded from, `header.header` pointing
 // into it; sflowtool's loose bounds checks read past the end of the header into the bytes that
 // follow it. Empty when unknown: reads past the header then see zeros.
-void DecodeHeaderAsSflowtool(const sflow::SampledHeader& header,
-                             std::span<const uint8_t> datagram, SflowtoolSampleState* state,
-                             SflowtoolKeySink* keys);
+void DecodeHeaderAsSflowtool(const sflow::SampledHeader& header, std::span<const uint8_t> datagram,
+                             SflowtoolSampleState* state, SflowtoolKeySink* keys);
 
 }  // namespace cistern::cli
 

@@ -2,8 +2,10 @@
 // readExtended*), then writeFlowLine / writeCountersLine.
 #include "sflowtool_lines.h"
 
-#include <cstdarg>
-#include <cstdio>
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 
@@ -15,18 +17,54 @@ namespace {
 
 using namespace cistern::sflow;
 
-// sflowtool prints every FLOW field with %d, whatever its type.
-int32_t AsInt(uint32_t v) { return static_cast<int32_t>(v); }
+// Appends one line's comma-separated fields as sflowtool's printf conversions print them (printf
+// itself is most of the time a line takes).
+class LineWriter {
+ public:
+  explicit LineWriter(std::string* out) : out_(out) {}
 
-void AppendFormat(std::string* out, const char* format, ...) __attribute__((format(printf, 2, 3)));
-void AppendFormat(std::string* out, const char* format, ...) {
-  char line[512];  // a FLOW line is at most ~300 characters
-  va_list args;
-  va_start(args, format);
-  const int n = std::vsnprintf(line, sizeof line, format, args);
-  va_end(args);
-  if (n > 0) out->append(line, std::min(static_cast<size_t>(n), sizeof line - 1));
-}
+  LineWriter& Text(std::string_view text) {
+    Comma();
+    out_->append(text);
+    return *this;
+  }
+  // %d of an unsigned 32-bit field: values of 2^31 and more print negative.
+  LineWriter& SignedDecimal(uint32_t value) {
+    return Decimal(static_cast<int64_t>(static_cast<int32_t>(value)));
+  }
+  // %d, %u and %PRIu64 of values their type holds.
+  LineWriter& Decimal(int64_t value) { return Digits(value); }
+  LineWriter& Decimal(uint64_t value) { return Digits(value); }
+  // 0x%02x, 0x%04x: lowercase hex digits, at least `width` of them.
+  LineWriter& Hex(uint32_t value, size_t width) {
+    Comma();
+    out_->append("0x");
+    char digits[8];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value, 16);
+    const size_t n = static_cast<size_t>(end - digits);
+    if (n < width) out_->append(width - n, '0');
+    out_->append(digits, n);
+    return *this;
+  }
+  void End() { out_->push_back('\n'); }
+
+ private:
+  template <class Int>
+  LineWriter& Digits(Int value) {
+    Comma();
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    out_->append(digits, end);
+    return *this;
+  }
+  void Comma() {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+  }
+
+  std::string* out_;
+  bool first_ = true;
+};
 
 // What one flow record does to the sample's state. Records not listed leave it alone.
 class FlowRecordEffect {
@@ -48,7 +86,8 @@ class FlowRecordEffect {
       SampledIp(record, Address::Type::kIPv4);
       state_.ip_tos = record.tos;
     } else if constexpr (std::is_base_of_v<SampledIpv6, T>) {  // and the IPv6 tunnel records
-      SampledIp(record, Address::Type::kIPv6);  // its priority is not the TOS
+      // The same, but its priority does not set the TOS.
+      SampledIp(record, Address::Type::kIPv6);
     } else if constexpr (std::is_same_v<T, ExtendedSwitch>) {
       state_.in_vlan = record.src_vlan;
       state_.out_vlan = record.dst_vlan;
@@ -87,25 +126,32 @@ class FlowRecordEffect {
   SflowtoolSampleState& state_;
 };
 
-// writeFlowLine.
+// writeFlowLine: "FLOW,%s,%d,%d," "%s,%s,0x%04x,%d,%d" ",%s,%s,%d,0x%02x,%d,%d,%d,0x%02x"
+// ",%d,%d,%d\n".
 void AppendFlowLine(const Address& agent, const SflowtoolSampleState& s, std::string* out) {
-  AppendFormat(out, "FLOW,%s,%d,%d,%s,%s,0x%04x,%d,%d,%s,%s,%d,0x%02x,%d,%d,%d,0x%02x,%d,%d,%d\n",
-               AddressText(agent).c_str(), AsInt(s.input_port), AsInt(s.output_port),
-               MacText(s.eth_src.data()).c_str(), MacText(s.eth_dst.data()).c_str(), s.eth_type,
-               AsInt(s.in_vlan), AsInt(s.out_vlan), AddressText(s.src_ip).c_str(),
-               AddressText(s.dst_ip).c_str(), AsInt(s.ip_protocol), s.ip_tos, AsInt(s.ip_ttl),
-               AsInt(s.src_port), AsInt(s.dst_port), s.tcp_flags, AsInt(s.sampled_packet_size),
-               IpSizeAsSflowtool(s, s.offset_to_ipv4), AsInt(s.mean_skip_count));
+  LineWriter line(out);
+  line.Text("FLOW").Text(AddressText(agent).view());
+  line.SignedDecimal(s.input_port).SignedDecimal(s.output_port);
+  line.Text(MacText(s.eth_src.data()).view()).Text(MacText(s.eth_dst.data()).view());
+  line.Hex(s.eth_type, 4).SignedDecimal(s.in_vlan).SignedDecimal(s.out_vlan);
+  line.Text(AddressText(s.src_ip).view()).Text(AddressText(s.dst_ip).view());
+  line.SignedDecimal(s.ip_protocol).Hex(s.ip_tos, 2).SignedDecimal(s.ip_ttl);
+  line.SignedDecimal(s.src_port).SignedDecimal(s.dst_port).Hex(s.tcp_flags, 2);
+  line.SignedDecimal(s.sampled_packet_size);
+  line.Decimal(int64_t{IpSizeAsSflowtool(s, s.offset_to_ipv4)});
+  line.SignedDecimal(s.mean_skip_count);
+  line.End();
 }
 
-// writeCountersLine: the generic interface counters in their wire order, which is sflowtool's.
+// writeCountersLine: "CNTR,%s," then the generic interface counters with %u and %PRIu64, in their
+// wire order, which is sflowtool's.
 void AppendCountersLine(const Address& agent, const GenericInterfaceCounters& counters,
                         std::string* out) {
-  AppendFormat(out, "CNTR,%s", AddressText(agent).c_str());
-  GenericInterfaceCounters::Fields(counters, [out](std::string_view, auto value) {
-    AppendFormat(out, ",%llu", static_cast<unsigned long long>(value));
-  });
-  out->push_back('\n');
+  LineWriter line(out);
+  line.Text("CNTR").Text(AddressText(agent).view());
+  GenericInterfaceCounters::Fields(
+      counters, [&line](std::string_view, auto value) { line.Decimal(uint64_t{value}); });
+  line.End();
 }
 
 // sflowtool checks every record's and sample's length against what it read (lengthCheck) and

@@ -261,8 +261,7 @@ void TsharkFields::AppendLine(const Packet& packet, std::span<const uint8_t> byt
     EmitLayer(packet, layers[i], bytes, o);
   }
   if (reassembled != nullptr) {
-    const auto whole = reassembled->layers();
-    for (size_t i = 1; i < whole.size(); ++i) EmitLayer(*reassembled, whole[i], {}, o);
+    for (const Layer& layer : reassembled->layers()) EmitLayer(*reassembled, layer, {}, o);
   }
   for (size_t i = 0; i < columns_.size(); ++i) {
     if (i > 0) out->push_back('\t');

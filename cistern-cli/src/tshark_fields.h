@@ -34,8 +34,8 @@ class TsharkFields {
 
   // Appends one line (ending in '\n') for `packet`, decoded from `bytes`. Wireshark decodes the
   // transport of a fragmented datagram only once it is whole: the transport layers of a fragment
-  // are left out, and `reassembled` (when this frame completed a datagram) is the decode of a
-  // synthetic IP header followed by the whole payload, whose layers after the first are shown.
+  // are left out, and `reassembled` (when this frame completed a datagram) is the decode of the
+  // whole payload (proto::DecodeIpPayload), shown after them.
   void AppendLine(const proto::Packet& packet, std::span<const uint8_t> bytes,
                   const proto::Packet* reassembled, std::string* out);
 

@@ -80,6 +80,7 @@ class Decoder {
         return Mpls(0);
     }
   }
+  void RunIpPayload(uint8_t protocol) { AfterIp(protocol, 0); }
   void RunEtherType(uint16_t ether_type) {
     if (ether_type == kEtherTransparentBridging) return Ethernet(0);
     EtherType(ether_type, 0);
@@ -954,6 +955,14 @@ void Decode(std::span<const uint8_t> bytes, Start start, const DecodeOptions& op
   out->Reset();
   Decoder decoder(bytes, options, out);
   decoder.Run(start);
+  decoder.Finish();
+}
+
+void DecodeIpPayload(uint8_t ip_protocol, std::span<const uint8_t> bytes,
+                     const DecodeOptions& options, Packet* out) {
+  out->Reset();
+  Decoder decoder(bytes, options, out);
+  decoder.RunIpPayload(ip_protocol);
   decoder.Finish();
 }
 

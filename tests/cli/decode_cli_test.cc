@@ -1,6 +1,6 @@
-// End-to-end tests of the cistern-cli binary: generate a capture and decode it, decode live
-// datagrams sent to a socket it listens on (127.0.0.1, started and stopped by this test by PID),
-// and refuse --format=csv until packet decoding exists.
+// End-to-end tests of the cistern-cli binary: generate a capture and decode it, as JSON and as
+// sflowtool's -l lines (--format=csv), and decode live datagrams sent to a socket it listens on
+// (127.0.0.1, started and stopped by this test by PID).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -21,73 +24,12 @@
 
 #include "cistern/sflow/codec.h"
 #include "json_test_support.h"
+#include "run_cli.h"
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs cistern-cli with `args`; `while_running` is called with the child's pid and a function
-// that returns stderr read so far. The child is killed by PID if it outlives `timeout`.
-Run RunCli(
-    std::vector<std::string> args,
-    const std::function<void(pid_t, const std::function<std::string()>&)>& while_running = nullptr,
-    std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  int out_pipe[2], err_pipe[2];
-  REQUIRE(pipe(out_pipe) == 0);
-  REQUIRE(pipe(err_pipe) == 0);
-  args.insert(args.begin(), CISTERN_CLI_PATH);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
-  fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
-  Run run;
-  auto drain = [&] {
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(out_pipe[0], buf, sizeof buf)) > 0) run.out.append(buf, n);
-    while ((n = read(err_pipe[0], buf, sizeof buf)) > 0) run.err.append(buf, n);
-  };
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (while_running) {
-    while_running(pid, [&] {
-      drain();
-      return run.err;
-    });
-  }
-  int status = 0;
-  while (true) {
-    drain();
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      FAIL("cistern-cli did not finish in time: " << run.err);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  drain();
-  close(out_pipe[0]);
-  close(err_pipe[0]);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using cistern::testing::Run;
+using cistern::testing::RunCli;
 
 std::vector<std::string> Lines(const std::string& s) {
   std::vector<std::string> lines;
@@ -159,11 +101,44 @@ TEST_CASE("cistern-cli: decode --listen decodes live datagrams") {
   CHECK(json->Find("datagramSourceIP")->text == "127.0.0.1");
 }
 
-TEST_CASE("cistern-cli: --format=csv is refused until packet decoding exists") {
-  Run run = RunCli({"decode", "-r", "/nonexistent.pcap", "--format=csv"});
-  CHECK(run.exit_code == 2);
-  CHECK_THAT(run.err, Catch::Contains("libproto"));
-  CHECK(run.out.empty());
+size_t Count(const std::string& s, char c) { return std::count(s.begin(), s.end(), c); }
+
+TEST_CASE("cistern-cli: decode --format=csv prints sflowtool's -l lines") {
+  const std::string pcap = std::string(CISTERN_TEST_TMPDIR) + "/decode_cli_csv_test.pcap";
+  Run gen = RunCli({"generate", "-w", pcap, "--datagrams", "20", "--seed", "11"});
+  REQUIRE(gen.exit_code == 0);
+  Run dec = RunCli({"decode", "-r", pcap, "--format=csv"});
+  REQUIRE(dec.exit_code == 0);
+  const auto lines = Lines(dec.out);
+  REQUIRE_FALSE(lines.empty());
+  for (const std::string& line : lines) {
+    INFO(line);
+    if (line.rfind("FLOW,", 0) == 0) {
+      CHECK(Count(line, ',') == 19);  // FLOW, agent, then 18 fields
+    } else {
+      REQUIRE(line.rfind("CNTR,", 0) == 0);
+      CHECK(Count(line, ',') == 20);  // CNTR, agent, then 19 counters
+    }
+  }
+  CHECK_THAT(dec.err, Catch::Contains("20 datagrams"));
+
+  // Byte for byte sflowtool's output on a shared capture, when ../shared is there (every capture
+  // is compared in sflowtool_lines_test; this checks the command's own output path).
+  const std::filesystem::path shared = CISTERN_SHARED_DIR "/captures/sflow/akvorado_data-1140";
+  if (std::filesystem::exists(shared.string() + ".pcap")) {
+    Run ref = RunCli({"decode", "--format", "csv", "-r", shared.string() + ".pcap"});
+    REQUIRE(ref.exit_code == 0);
+    std::ifstream in(shared.string() + ".sflowtool-l.txt", std::ios::binary);
+    std::stringstream theirs;
+    theirs << in.rdbuf();
+    CHECK(ref.out == theirs.str());
+  } else {
+    WARN("skipped the sflowtool comparison: " << shared.string() << ".pcap is absent");
+  }
+
+  Run bad = RunCli({"decode", "-r", pcap, "--format=xml"});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--format is json or csv"));
 }
 
 }  // namespace

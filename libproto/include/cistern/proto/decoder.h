@@ -73,6 +73,12 @@ void Decode(std::span<const uint8_t> bytes, Start start, const DecodeOptions& op
 void DecodeEtherType(uint16_t ether_type, std::span<const uint8_t> bytes,
                      const DecodeOptions& options, Packet* out);
 
+// Decodes `bytes` as the payload of an IP header whose protocol (or last next-header) field is
+// `ip_protocol`: a transport header, a tunnel, … — for bytes whose IP header is elsewhere (a
+// reassembled datagram, a header read out of another tool's offsets). No FlowSummary is filled.
+void DecodeIpPayload(uint8_t ip_protocol, std::span<const uint8_t> bytes,
+                     const DecodeOptions& options, Packet* out);
+
 inline void DecodeEthernet(std::span<const uint8_t> bytes, Packet* out) {
   Decode(bytes, Start::kEthernet, DecodeOptions{}, out);
 }
