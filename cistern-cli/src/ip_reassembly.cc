@@ -8,17 +8,15 @@ namespace cistern::cli {
 using proto::Layer;
 using proto::LayerType;
 
-std::optional<Reassembled> IpReassembler::Add(const proto::Packet& packet,
-                                              std::span<const uint8_t> bytes) {
+std::optional<IpReassembler::Piece> IpReassembler::Locate(const proto::Packet& packet,
+                                                          std::span<const uint8_t> bytes) {
   const proto::FlowSummary& flow = packet.outer;
   if (!flow.present || flow.fragment == proto::Fragment::kNone) return std::nullopt;
   const Layer& ip = packet.layers()[flow.ip_layer];
   if (ip.truncated) return std::nullopt;
 
-  Key key;
-  uint32_t offset = 0;        // of this fragment's payload in the datagram
-  bool more = false;
-  size_t payload_begin = 0;   // in `bytes`
+  Piece piece;
+  Key& key = piece.key;
   size_t payload_end = 0;
   if (ip.type == LayerType::kIpv4) {
     const proto::Ipv4Header& h = packet.ipv4[ip.index];
@@ -27,9 +25,9 @@ std::optional<Reassembled> IpReassembler::Add(const proto::Packet& packet,
     key.id = h.id;
     std::memcpy(key.src.data(), h.src.data(), 4);
     std::memcpy(key.dst.data(), h.dst.data(), 4);
-    offset = uint32_t{h.fragment_offset} * 8;
-    more = h.more_fragments;
-    payload_begin = ip.offset + h.header_length;
+    piece.offset = uint32_t{h.fragment_offset} * 8;
+    piece.more = h.more_fragments;
+    piece.begin = ip.offset + h.header_length;
     payload_end = ip.offset + h.total_length;
   } else {
     const proto::Ipv6Header& h = packet.ipv6[ip.index];
@@ -37,23 +35,39 @@ std::optional<Reassembled> IpReassembler::Add(const proto::Packet& packet,
     key.id = h.fragment_id;
     key.src = h.src;
     key.dst = h.dst;
-    offset = uint32_t{h.fragment_offset} * 8;
-    more = h.more_fragments;
+    piece.offset = uint32_t{h.fragment_offset} * 8;
+    piece.more = h.more_fragments;
     // The fragmentable part starts after the Fragment extension header.
     for (size_t i = flow.ip_layer + 1; i < packet.layers().size(); ++i) {
       const Layer& l = packet.layers()[i];
       if (l.type != LayerType::kIpv6Extension) break;
-      payload_begin = l.offset + l.length;
+      piece.begin = l.offset + l.length;
       if (packet.ipv6_extension[l.index].type == 44) break;
     }
-    if (payload_begin == 0) return std::nullopt;
-    key.protocol = 0;  // RFC 8200: the Fragment header's next header is per datagram anyway
+    if (piece.begin == 0) return std::nullopt;
     payload_end = ip.offset + 40u + h.payload_length;
   }
-  payload_end = std::min(payload_end, bytes.size());
-  if (payload_begin > payload_end) return std::nullopt;
-  const size_t length = payload_end - payload_begin;
-  if (offset + length > 65535) return std::nullopt;
+  piece.protocol = flow.protocol;  // IPv6: what the Fragment header names
+  // Only a fragment whose payload was captured whole takes part (Wireshark's rule too).
+  if (piece.begin >= payload_end || payload_end > bytes.size()) return std::nullopt;
+  piece.length = payload_end - piece.begin;
+  if (piece.offset + piece.length > 65535) return std::nullopt;
+  return piece;
+}
+
+bool IpReassembler::Reassembles(const proto::Packet& packet, std::span<const uint8_t> bytes) {
+  return Locate(packet, bytes).has_value();
+}
+
+std::optional<Reassembled> IpReassembler::Add(const proto::Packet& packet,
+                                              std::span<const uint8_t> bytes) {
+  const std::optional<Piece> piece = Locate(packet, bytes);
+  if (!piece) return std::nullopt;
+  const Key& key = piece->key;
+  const uint32_t offset = piece->offset;
+  const size_t length = piece->length;
+  const size_t payload_begin = piece->begin;
+  const bool more = piece->more;
 
   auto it = std::find_if(pending_.begin(), pending_.end(),
                          [&](const Pending& p) { return p.key == key; });
@@ -78,9 +92,7 @@ std::optional<Reassembled> IpReassembler::Add(const proto::Packet& packet,
   if (!std::all_of(p.have.begin(), p.have.begin() + p.total, [](bool b) { return b; })) {
     return std::nullopt;
   }
-  // The upper-layer protocol: IPv4's header names it; for IPv6, the Fragment header does.
-  uint8_t protocol = key.protocol;
-  if (key.version == 6) protocol = flow.protocol;
+  const uint8_t protocol = piece->protocol;
   done_.assign(p.data.begin(), p.data.begin() + p.total);
   pending_.erase(it);
   return Reassembled{protocol, done_};

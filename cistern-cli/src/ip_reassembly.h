@@ -6,7 +6,7 @@
 //   std::optional<Reassembled> whole = r.Add(packet, bytes);   // for every frame
 //   if (whole) Decode(whole->payload, protocol whole->protocol, …)
 //
-// Fragments are keyed by (version, source, destination, identification, and for IPv4 the
+// Only fragments whose payload was captured whole take part. Fragments are keyed by (version, source, destination, identification, and for IPv4 the
 // protocol). A datagram is complete when the last fragment (MF clear) has arrived and the bytes
 // from 0 to its end are all there; overlapping fragments keep the first bytes seen. Limits:
 // datagrams of at most 64 KiB and at most kMaxPending incomplete ones (the oldest is dropped).
@@ -38,6 +38,9 @@ class IpReassembler {
   // payload when this fragment completes a datagram; nullopt otherwise (not a fragment too).
   std::optional<Reassembled> Add(const proto::Packet& packet, std::span<const uint8_t> bytes);
 
+  // True when the outermost IP header of `packet` is a fragment that takes part in reassembly.
+  static bool Reassembles(const proto::Packet& packet, std::span<const uint8_t> bytes);
+
  private:
   struct Key {
     uint8_t version = 0;
@@ -47,6 +50,17 @@ class IpReassembler {
     std::array<uint8_t, 16> dst{};
     bool operator==(const Key&) const = default;
   };
+  // Where one fragment's payload goes.
+  struct Piece {
+    Key key;
+    uint8_t protocol = 0;
+    bool more = false;
+    uint32_t offset = 0;  // in the datagram
+    size_t begin = 0;     // in the frame's bytes
+    size_t length = 0;
+  };
+  static std::optional<Piece> Locate(const proto::Packet& packet, std::span<const uint8_t> bytes);
+
   struct Pending {
     Key key;
     std::vector<uint8_t> data;

@@ -108,7 +108,9 @@ int RunPackets(int argc, char** argv) {
     const std::optional<Reassembled> whole = reassembler.Add(packet, bytes);
     if (whole) proto::DecodeIpPayload(whole->protocol, whole->payload, options, &reassembled);
     line.clear();
-    fields->AppendLine(packet, bytes, whole ? &reassembled : nullptr, &line);
+    const uint64_t on_wire = std::max<uint64_t>((*frame)->original_length, (*frame)->bytes.size());
+    const uint64_t reported = on_wire - ((*frame)->bytes.size() - bytes.size());
+    fields->AppendLine(packet, bytes, reported, whole ? &reassembled : nullptr, &line);
     std::fwrite(line.data(), 1, line.size(), stdout);
   }
   return 0;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "ip_reassembly.h"
+
 namespace cistern::cli {
 
 using proto::Layer;
@@ -137,14 +139,15 @@ const std::array<uint8_t, 4>* SourceRouteDestination(const Layer& layer,
 }
 
 void EmitLayer(const Packet& p, const Layer& layer, std::span<const uint8_t> bytes,
-               Occurrences& o) {
+               uint64_t reported_length, Occurrences& o) {
   switch (layer.type) {
     case LayerType::kEthernet: {
       const proto::EthernetHeader& h = p.ethernet[layer.index];
-      if (Has(layer, 6)) o.Mac(TsharkFields::kEthDst, h.dst);
-      if (Has(layer, 12)) o.Mac(TsharkFields::kEthSrc, h.src);
+      if (!Has(layer, 14)) return;  // Wireshark shows nothing of a cut Ethernet header
+      o.Mac(TsharkFields::kEthDst, h.dst);
+      o.Mac(TsharkFields::kEthSrc, h.src);
       // Wireshark takes a type of 0 as an (unknown) EtherType, not as an 802.3 length.
-      if (Has(layer, 14) && (h.type_or_length >= 0x0600 || h.type_or_length == 0)) {
+      if (h.type_or_length >= 0x0600 || h.type_or_length == 0) {
         o.Hex(TsharkFields::kEthType, h.type_or_length, 4);
       }
       return;
@@ -156,12 +159,18 @@ void EmitLayer(const Packet& p, const Layer& layer, std::span<const uint8_t> byt
       }
       return;
     case LayerType::kMpls:
-      if (Has(layer, 3)) o.Unsigned(TsharkFields::kMplsLabel, p.mpls[layer.index].label);
+      if (Has(layer, 4)) o.Unsigned(TsharkFields::kMplsLabel, p.mpls[layer.index].label);
       return;
     case LayerType::kIpv4: {
       const proto::Ipv4Header& h = p.ipv4[layer.index];
-      o.Unsigned(TsharkFields::kIpDscp, h.dscp);
-      if (Has(layer, 4)) o.Unsigned(TsharkFields::kIpLen, h.total_length);
+      if (Has(layer, 2)) o.Unsigned(TsharkFields::kIpDscp, h.dscp);
+      if (Has(layer, 4)) {
+        // A total length of 0 (TCP segmentation offload) shows as the length on the wire.
+        const uint64_t length = h.total_length != 0 || reported_length < layer.offset
+                                    ? h.total_length
+                                    : reported_length - layer.offset;
+        o.Unsigned(TsharkFields::kIpLen, length);
+      }
       if (Has(layer, 6)) o.Hex(TsharkFields::kIpId, h.id, 4);
       if (Has(layer, 8)) {
         o.Unsigned(TsharkFields::kIpFlagsMf, h.more_fragments ? 1 : 0);
@@ -179,7 +188,7 @@ void EmitLayer(const Packet& p, const Layer& layer, std::span<const uint8_t> byt
     }
     case LayerType::kIpv6: {
       const proto::Ipv6Header& h = p.ipv6[layer.index];
-      if (Has(layer, 6)) o.Unsigned(TsharkFields::kIpv6Plen, h.payload_length);
+      if (Has(layer, 7)) o.Unsigned(TsharkFields::kIpv6Plen, h.payload_length);
       if (Has(layer, 7)) o.Unsigned(TsharkFields::kIpv6Nxt, h.next_header);
       if (Has(layer, 8)) o.Unsigned(TsharkFields::kIpv6Hlim, h.hop_limit);
       if (Has(layer, 24)) o.Ipv6(TsharkFields::kIpv6Src, h.src);
@@ -188,23 +197,32 @@ void EmitLayer(const Packet& p, const Layer& layer, std::span<const uint8_t> byt
     }
     case LayerType::kTcp: {
       const proto::TcpHeader& h = p.tcp[layer.index];
-      if (Has(layer, 2)) o.Unsigned(TsharkFields::kTcpSrcPort, h.src_port);
-      if (Has(layer, 4)) o.Unsigned(TsharkFields::kTcpDstPort, h.dst_port);
-      if (Has(layer, 14)) o.Hex(TsharkFields::kTcpFlags, h.flags, 4);
-      if (Has(layer, 16)) o.Unsigned(TsharkFields::kTcpWindowSizeValue, h.window);
+      if (Has(layer, 4)) {
+        o.Unsigned(TsharkFields::kTcpSrcPort, h.src_port);
+        o.Unsigned(TsharkFields::kTcpDstPort, h.dst_port);
+      }
+      if (Has(layer, 16)) {
+        o.Hex(TsharkFields::kTcpFlags, h.flags, 4);
+        o.Unsigned(TsharkFields::kTcpWindowSizeValue, h.window);
+      }
       if (h.has_mss) o.Unsigned(TsharkFields::kTcpMss, h.mss);
       return;
     }
     case LayerType::kUdp: {
       const proto::UdpHeader& h = p.udp[layer.index];
-      if (Has(layer, 2)) o.Unsigned(TsharkFields::kUdpSrcPort, h.src_port);
-      if (Has(layer, 4)) o.Unsigned(TsharkFields::kUdpDstPort, h.dst_port);
+      if (Has(layer, 4)) {
+        o.Unsigned(TsharkFields::kUdpSrcPort, h.src_port);
+        o.Unsigned(TsharkFields::kUdpDstPort, h.dst_port);
+      }
       if (Has(layer, 6)) o.Unsigned(TsharkFields::kUdpLength, h.length);
       return;
     }
     case LayerType::kIcmp:
-      if (Has(layer, 1)) o.Unsigned(TsharkFields::kIcmpType, p.icmp[layer.index].type);
-      if (Has(layer, 2)) o.Unsigned(TsharkFields::kIcmpCode, p.icmp[layer.index].code);
+      // Wireshark reads the checksum and the next 2 bytes before it adds type and code.
+      if (Has(layer, 6)) {
+        o.Unsigned(TsharkFields::kIcmpType, p.icmp[layer.index].type);
+        o.Unsigned(TsharkFields::kIcmpCode, p.icmp[layer.index].code);
+      }
       return;
     case LayerType::kIcmpv6:
       if (Has(layer, 1)) o.Unsigned(TsharkFields::kIcmpv6Type, p.icmp[layer.index].type);
@@ -249,19 +267,22 @@ absl::StatusOr<TsharkFields> TsharkFields::Create(std::span<const std::string> n
 }
 
 void TsharkFields::AppendLine(const Packet& packet, std::span<const uint8_t> bytes,
-                              const Packet* reassembled, std::string* out) {
+                              uint64_t reported_length, const Packet* reassembled,
+                              std::string* out) {
+  const uint64_t reassembled_length = 0;  // a reassembled datagram never has TSO lengths
   values_.resize(kFieldCount);
   Occurrences o(values_);
   const auto layers = packet.layers();
+  const bool reassembling = IpReassembler::Reassembles(packet, bytes);
   for (size_t i = 0; i < layers.size(); ++i) {
-    if (packet.outer.fragment != proto::Fragment::kNone && i > packet.outer.ip_layer &&
+    if (reassembling && i > packet.outer.ip_layer &&
         layers[i].type != LayerType::kIpv6Extension) {
       break;  // the fragment's payload waits for reassembly
     }
-    EmitLayer(packet, layers[i], bytes, o);
+    EmitLayer(packet, layers[i], bytes, reported_length, o);
   }
   if (reassembled != nullptr) {
-    for (const Layer& layer : reassembled->layers()) EmitLayer(*reassembled, layer, {}, o);
+    for (const Layer& layer : reassembled->layers()) EmitLayer(*reassembled, layer, {}, reassembled_length, o);
   }
   for (size_t i = 0; i < columns_.size(); ++i) {
     if (i > 0) out->push_back('\t');

@@ -36,8 +36,9 @@ class TsharkFields {
   // transport of a fragmented datagram only once it is whole: the transport layers of a fragment
   // are left out, and `reassembled` (when this frame completed a datagram) is the decode of the
   // whole payload (proto::DecodeIpPayload), shown after them.
+  // `reported_length`: how long `bytes` were on the wire (at least bytes.size()).
   void AppendLine(const proto::Packet& packet, std::span<const uint8_t> bytes,
-                  const proto::Packet* reassembled, std::string* out);
+                  uint64_t reported_length, const proto::Packet* reassembled, std::string* out);
 
   enum Field : uint8_t;  // defined in tshark_fields.cc
 
