@@ -229,10 +229,6 @@ class Decoder {
       case kEtherPppoeSession:
         return Pppoe(off);
     }
-    if (options_.depth == DecodeOptions::Depth::kLink &&
-        (type == kEtherIpv4 || type == kEtherIpv6 || type == kEtherArp)) {
-      return Stop(StopReason::kComplete, off, last_layer_);
-    }
     switch (type) {
       case kEtherIpv4:
         return Ipv4(off);
@@ -342,7 +338,15 @@ class Decoder {
     }
   }
 
+  // Depth::kLink ends the walk where the network layer (IP or ARP) would begin.
+  bool LinkOnly(uint32_t off) {
+    if (options_.depth != DecodeOptions::Depth::kLink || quoted_) return false;
+    Stop(StopReason::kComplete, off, last_layer_);
+    return true;
+  }
+
   void Arp(uint32_t off) {
+    if (LinkOnly(off)) return;
     if (!Need(off, 8, LayerType::kArp)) return;
     const uint8_t* b = data_ + off;
     const uint8_t hlen = b[4], plen = b[5];
@@ -367,6 +371,7 @@ class Decoder {
   // --- network layer -------------------------------------------------------------------------
 
   void IpByVersion(uint32_t off, LayerType expected) {
+    if (LinkOnly(off)) return;
     if (!Need(off, 1, expected)) return;
     switch (data_[off] >> 4) {
       case 4:
@@ -388,6 +393,7 @@ class Decoder {
 
   // RFC 791.
   void Ipv4(uint32_t off) {
+    if (LinkOnly(off)) return;
     const HeaderBytes h = View(off, 20);
     if (h.available == 0) return Cut(off, LayerType::kIpv4);
     const uint8_t* b = h.p;
@@ -397,6 +403,7 @@ class Decoder {
     const uint32_t available = std::min(ihl, end_ - off);
     Ipv4Header* ip = Add(p_.ipv4, LayerType::kIpv4, off, available, available < ihl);
     if (ip == nullptr) return;
+    in_ipv6_ = false;
     const uint32_t layer_index = static_cast<uint32_t>(p_.layers().size() - 1);
     ip->header_length = static_cast<uint8_t>(ihl);
     ip->dscp = b[1] >> 2;
@@ -445,12 +452,14 @@ class Decoder {
 
   // RFC 8200, with the extension-header chain.
   void Ipv6(uint32_t off) {
+    if (LinkOnly(off)) return;
     const HeaderBytes h = View(off, 40);
     if (h.available == 0) return Cut(off, LayerType::kIpv6);
     const uint8_t* b = h.p;
     if ((b[0] >> 4) != 6) return Stop(StopReason::kMalformed, off, LayerType::kIpv6);
     Ipv6Header* ip = Add(p_.ipv6, LayerType::kIpv6, off, h.available, h.cut);
     if (ip == nullptr) return;
+    in_ipv6_ = true;
     const uint32_t layer_index = static_cast<uint32_t>(p_.layers().size() - 1);
     const uint32_t first = Load32(b);
     const uint8_t traffic_class = static_cast<uint8_t>(first >> 20);
@@ -679,12 +688,16 @@ class Decoder {
     udp->checksum = Load16(b + 6);
     if (h.available >= 4) SetPorts(udp->src_port, udp->dst_port);
     if (h.cut) return Cut(off + h.available, LayerType::kUdp);
-    if (udp->length != 0 && udp->length < 8 && !quoted_) {
+    // RFC 768: at least 8. Only an IPv6 jumbogram (RFC 2675) says 0.
+    const bool jumbogram = udp->length == 0 && in_ipv6_;
+    if (udp->length < 8 && !jumbogram && !quoted_) {
       return Stop(StopReason::kMalformed, off + 4, LayerType::kUdp);
     }
     const uint32_t payload = off + 8;
-    const uint16_t dst = udp->dst_port, src = udp->src_port;
-    auto is = [&](uint16_t port) { return port != 0 && (dst == port || src == port); };
+    // Tunnels are told by the destination port; the source port is flow entropy (RFC 7348 §5,
+    // RFC 8926 §3.3, RFC 7510 §3).
+    const uint16_t dst = udp->dst_port;
+    auto is = [&](uint16_t port) { return port != 0 && dst == port; };
     if (is(options_.vxlan_port)) {
       if (!EnterTunnel(payload)) return;
       return Vxlan(payload);
@@ -722,9 +735,12 @@ class Decoder {
     const bool error = v6 ? (t >= 1 && t <= 4)
                           : (t == 3 || t == 4 || t == 5 || t == 11 || t == 12);
     Stop(StopReason::kComplete, off + 8, type);
-    if (!error || quoted_ || !options_.decode_icmp_quotes || off + 8 >= end_) return;
-    // The quote is as long as the router chose to make it: running out of bytes inside it is
-    // expected and leaves the outer packet whole, so only a malformed quote changes the outcome.
+    if (!error || quoted_ || !options_.decode_icmp_quotes || off + 8 >= end_ ||
+        options_.depth != DecodeOptions::Depth::kAll) {
+      return;
+    }
+    // The quote is as long as the router chose to make it; a header cut there is listed truncated
+    // like any other.
     quoted_ = true;
     if (v6) {
       Ipv6(off + 8);
@@ -732,7 +748,6 @@ class Decoder {
       Ipv4(off + 8);
     }
     quoted_ = false;
-    if (p_.stop == StopReason::kTruncated) p_.stop = StopReason::kComplete;
   }
 
   void Sctp(uint32_t off) {
@@ -764,8 +779,12 @@ class Decoder {
     const bool sequence = (flags & 0x1000) != 0;
     const uint8_t version = flags & 7;
     const bool ack = version == 1 && (flags & 0x0080) != 0;
+    const uint16_t protocol_field = Load16(b + 2);
+    // Cisco MetaData (TrustSec) after the GRE header: the payload's EtherType, version, length,
+    // option type and the security group tag, 8 bytes in all, read as part of the GRE layer.
+    const bool cisco_metadata = protocol_field == kEtherCiscoMetadata && version == 0 && !routing;
     const uint32_t length = 4 + ((checksum || routing) ? 4 : 0) + (key ? 4 : 0) +
-                            (sequence ? 4 : 0) + (ack ? 4 : 0);
+                            (sequence ? 4 : 0) + (ack ? 4 : 0) + (cisco_metadata ? 8 : 0);
     if (!Need(off, length, LayerType::kGre)) return;
     GreHeader* gre = Add(p_.gre, LayerType::kGre, off, length);
     if (gre == nullptr) return;
@@ -773,7 +792,7 @@ class Decoder {
     gre->has_key = key;
     gre->has_sequence = sequence;
     gre->version = version;
-    gre->protocol = Load16(b + 2);
+    gre->protocol = protocol_field;
     uint32_t pos = off + 4 + ((checksum || routing) ? 4 : 0);
     if (key) {
       gre->key = Load32(data_ + pos);
@@ -787,18 +806,15 @@ class Decoder {
       gre->acknowledgment = Load32(data_ + pos);
       pos += 4;
     }
-    if (routing || version > 1) return Stop(StopReason::kUnsupported, off, LayerType::kGre);
-    if (!EnterTunnel(pos)) return;
     uint16_t protocol = gre->protocol;
-    if (protocol == kEtherCiscoMetadata) {
-      // Cisco MetaData (TrustSec): the payload's EtherType, version, length, option type and the
-      // security group tag, 8 bytes in all.
-      if (!Need(pos, 8, LayerType::kGre)) return;
+    if (cisco_metadata) {
       gre->cisco_metadata = true;
       gre->security_group_tag = Load16(data_ + pos + 6);
       protocol = Load16(data_ + pos);
       pos += 8;
     }
+    if (routing || version > 1) return Stop(StopReason::kUnsupported, off, LayerType::kGre);
+    if (!EnterTunnel(pos)) return;
     switch (protocol) {
       case kEtherIpv4:
         return Ipv4(pos);
@@ -825,6 +841,8 @@ class Decoder {
   // present, then the protocol, one byte when compressed (odd first byte).
   void Ppp(uint32_t off) {
     if (!Need(off, 1, LayerType::kPpp)) return;
+    // 0xff is the HDLC address byte, never a compressed protocol (those are odd, but not 0xff).
+    if (data_[off] == 0xff && !Need(off, 2, LayerType::kPpp)) return;
     uint32_t length = (end_ - off >= 2 && data_[off] == 0xff && data_[off + 1] == 0x03) ? 2 : 0;
     if (!Need(off, length + 1, LayerType::kPpp)) return;
     const bool compressed = (data_[off + length] & 1) != 0;
@@ -915,6 +933,7 @@ class Decoder {
   uint8_t scratch_[40];  // View()'s copy of a cut header (the largest fixed part: IPv6)
   bool quoted_ = false;
   uint8_t flows_ = 0;  // IP headers seen outside ICMP quotes
+  bool in_ipv6_ = false;  // the innermost IP header so far is IPv6
   FlowSummary* flow_ = nullptr;  // the flow of the innermost IP header so far
   LayerType last_layer_ = LayerType::kEthernet;
 };
