@@ -1304,10 +1304,9 @@ TEST_CASE("VXLAN", "[proto][vxlan][tunnel]") {
   }
 }
 
-// Decoder bug (reported): DecodeOptions says vxlan_port, geneve_port and mpls_udp_port are "UDP
-// destination ports that carry a tunnel"; the decoder also enters a tunnel when the *source* port
-// is one of them (a DNS query from source port 4789 is read as VXLAN).
-TEST_CASE("A tunnel port as the source port is not a tunnel", "[proto][tunnel][!mayfail]") {
+// DecodeOptions: vxlan_port, geneve_port and mpls_udp_port are "UDP destination ports that carry a
+// tunnel": a DNS query from source port 4789 is not VXLAN. (Once a decoder bug.)
+TEST_CASE("A tunnel port as the source port is not a tunnel", "[proto][tunnel]") {
   for (uint16_t port : {uint16_t{4789}, uint16_t{6081}, uint16_t{6635}}) {
     FrameBuilder b;
     b.Ethernet(kMacB, kMacA)
@@ -1441,9 +1440,9 @@ TEST_CASE("PPTP's enhanced GRE carrying PPP", "[proto][gre][ppp][tunnel]") {
   }
 }
 
-// Decoder bug (reported): the 8 MetaData bytes are not counted in the GRE layer, which headers.h
-// says they are part of: the GRE layer is 8 bytes short and a gap of 8 bytes follows it.
-TEST_CASE("GRE with Cisco MetaData (TrustSec SGT)", "[proto][gre][tunnel][!mayfail]") {
+// headers.h: the 8 MetaData bytes are "read as part of the GRE layer" (once a decoder bug: the
+// layer was 8 bytes short, with a gap after it).
+TEST_CASE("GRE with Cisco MetaData (TrustSec SGT)", "[proto][gre][tunnel]") {
   FrameBuilder b;
   b.Ethernet(kMacB, kMacA)
       .Ipv4({.src = kIpA, .dst = kIpB})
@@ -1627,9 +1626,9 @@ TEST_CASE("DecodeOptions depth: link, network, transport", "[proto][options]") {
   }
 }
 
-// Decoder bug (reported): kLink "stop[s] before the first IP (or ARP) header", but the IP header
-// after a PPPoE header is decoded, and so is the first one when the input starts with it.
-TEST_CASE("kLink and an IP start or PPPoE stop before IP", "[proto][options][!mayfail]") {
+// kLink "stop[s] before the first IP (or ARP) header", also after PPPoE and when the input
+// starts with IP (once a decoder bug: both were decoded).
+TEST_CASE("kLink and an IP start or PPPoE stop before IP", "[proto][options]") {
   DecodeOptions o;
   o.depth = Depth::kLink;
   SECTION("PPPoE") {
@@ -1660,10 +1659,10 @@ TEST_CASE("kLink and an IP start or PPPoE stop before IP", "[proto][options][!ma
   }
 }
 
-// Decoder bug (reported): with only the 0xff address byte of PPP there, the decoder cannot see
-// the 0x03 that would make it the address and control field, and reads 0xff as a compressed
-// protocol: kUnsupported with a 1-byte PPP layer instead of kTruncated.
-TEST_CASE("A PPP header cut after its address byte is truncated", "[proto][ppp][!mayfail]") {
+// With only the 0xff address byte of PPP there, the 0x03 that makes it the address and control
+// field is not seen yet: truncated (once a decoder bug: 0xff was read as a compressed protocol,
+// kUnsupported with a 1-byte PPP layer).
+TEST_CASE("A PPP header cut after its address byte is truncated", "[proto][ppp]") {
   FrameBuilder b;
   b.Ethernet(kMacB, kMacA)
       .Ipv4({.src = kIpA, .dst = kIpB})
@@ -1679,9 +1678,9 @@ TEST_CASE("A PPP header cut after its address byte is truncated", "[proto][ppp][
   CHECK(p.ppp.empty());
 }
 
-// Decoder bug (reported): the quote is decoded under kTransport, whose contract is "stop after
-// the first transport header"; the ICMP header is that header.
-TEST_CASE("kTransport stops after an ICMP error's header", "[proto][options][!mayfail]") {
+// kTransport: "stop after the first transport header"; the ICMP header is that header, so the
+// quote is not decoded (once a decoder bug).
+TEST_CASE("kTransport stops after an ICMP error's header", "[proto][options]") {
   DecodeOptions o;
   o.depth = Depth::kTransport;
   FrameBuilder b;
@@ -1996,10 +1995,9 @@ TEST_CASE("IPv4 total length 0 (segmentation offload) is tolerated", "[proto][ip
   CHECK(p.stop == StopReason::kComplete);
 }
 
-// Decoder bug (reported): a cut inside the packet an ICMP error quotes gives kComplete, against
-// packet.h's "kTruncated: the bytes end inside a header" (the quoted header is listed truncated).
-// If this is the intended behaviour, packet.h/decoder.h should say so and this test should go.
-TEST_CASE("A cut inside an ICMP quote is truncated", "[proto][icmp][truncated][!mayfail]") {
+// packet.h: "kTruncated: the bytes end inside a header", quoted ones included (once a decoder
+// bug: a cut inside the quote gave kComplete).
+TEST_CASE("A cut inside an ICMP quote is truncated", "[proto][icmp][truncated]") {
   FrameBuilder b;
   b.Ethernet(kMacB, kMacA)
       .Ipv4({.src = kIpC, .dst = kIpA})
@@ -2255,10 +2253,6 @@ TEST_CASE("A reused Packet is reset by Decode", "[proto][reuse]") {
 TEST_CASE("Every sample frame decodes to the headers it was built from", "[proto][samples]") {
   for (const auto& s : testing::SampleFrames()) {
     INFO(s.name);
-    // An open decoder bug, checked by "GRE with Cisco MetaData (TrustSec SGT)".
-    if (testing::kOpenBugGreMetadataLength && s.name == "eth_ipv4_gre_cisco_metadata_ipv4_tcp") {
-      continue;
-    }
     Packet p = DecodeChecked(s.bytes, s.start);
     CheckLayers(p, s.layers);
     StopReason want = StopReason::kComplete;

@@ -45,7 +45,7 @@ using Depth = DecodeOptions::Depth;
 // The headers wholly inside the cut are decoded as in the full frame. The header the cut falls
 // inside is listed as truncated (packet.h) — or, for the headers the decoder does not list when
 // cut (a known deviation, see decoder_test.cc), left out — and the stop is kTruncated at that
-// header (kComplete when it sits in an ICMP quote: also a known deviation). A cut between two
+// header. A cut between two
 // headers stops as truncated or complete, there.
 std::string PrefixViolation(const Bytes& prefix, const DecodeOptions& o, const Packet& p,
                             const Packet& full) {
@@ -108,8 +108,7 @@ std::string PrefixViolation(const Bytes& prefix, const DecodeOptions& o, const P
              Describe(p);
     }
   }
-  const bool stop_ok =
-      p.stop == StopReason::kTruncated || (next.quoted && p.stop == StopReason::kComplete);
+  const bool stop_ok = p.stop == StopReason::kTruncated;
   if (!stop_ok) {
     return "cut inside " + std::string(LayerTypeName(next.type)) + " at " +
            std::to_string(next.offset) + " is not truncated — " + Describe(p);
@@ -122,36 +121,12 @@ std::string PrefixViolation(const Bytes& prefix, const DecodeOptions& o, const P
   return "";
 }
 
-// Cuts at which a reported decoder bug shows (each has its own [!mayfail] test): the sweep
-// skips them while the bug is open.
-struct KnownBugCut {
-  const char* frame;
-  size_t from, to;  // cut lengths, inclusive
-  bool open;
-};
-constexpr KnownBugCut kKnownBugCuts[] = {
-    // PPP cut after its 0xff address byte: read as a compressed protocol 0xff, kUnsupported
-    // ("A PPP header cut after its address byte is truncated", decoder_test.cc).
-    {"eth_ipv4_pptp_gre_ppp_ipv4_udp", 51, 51, true},
-    // The Cisco MetaData bytes are not part of the GRE layer, so a cut inside them leaves a GRE
-    // layer without `cisco_metadata` ("GRE with Cisco MetaData").
-    {"eth_ipv4_gre_cisco_metadata_ipv4_tcp", 38, 45, testing::kOpenBugGreMetadataLength},
-};
-
-bool KnownBugAt(const std::string& frame, size_t n) {
-  for (const KnownBugCut& k : kKnownBugCuts) {
-    if (k.open && frame == k.frame && n >= k.from && n <= k.to) return true;
-  }
-  return false;
-}
-
 void SweepPrefixes(const DecodeOptions& o, const char* what) {
   for (const auto& s : testing::SampleFrames()) {
     Packet full;
     Decode(s.bytes, s.start, o, &full);
     std::string first;
     for (size_t n = 0; n <= s.bytes.size() && first.empty(); ++n) {
-      if (KnownBugAt(s.name, n)) continue;
       Bytes prefix(s.bytes.begin(), s.bytes.begin() + long(n));  // exact size: ASan sees overreads
       Packet p;
       Decode(prefix, s.start, o, &p);
@@ -442,9 +417,9 @@ TEST_CASE("Lying UDP length", "[proto][hostile][udp]") {
   }
 }
 
-// Decoder bug (reported): UDP length 0 is taken as "no length" everywhere. RFC 768 makes 8 the
-// minimum; only an IPv6 jumbogram (RFC 2675) may say 0. Over IPv4 it is malformed.
-TEST_CASE("UDP length 0 over IPv4 is malformed", "[proto][hostile][udp][!mayfail]") {
+// RFC 768 makes 8 the minimum; only an IPv6 jumbogram (RFC 2675) may say 0. Over IPv4 it is
+// malformed (once a decoder bug: 0 was taken as "no length" everywhere).
+TEST_CASE("UDP length 0 over IPv4 is malformed", "[proto][hostile][udp]") {
   Packet p = UdpLengthFrame(0);
   INFO(Describe(p));
   CHECK(p.stop == StopReason::kMalformed);

@@ -28,11 +28,6 @@ namespace cistern::proto::testing {
 // new problems instead of tripping over it on every run; its own [!mayfail] test (named beside
 // each) checks the behaviour strictly. Set a flag to false once the decoder is fixed.
 //
-// Depth::kLink decodes the IP header after a PPPoE header, and the first one with Start::kIpv4,
-// kIpv6 and kIp ("kLink and an IP start or PPPoE stop before IP", decoder_test.cc).
-inline constexpr bool kOpenBugLinkDepthBeforeIp = true;
-// A Cisco MetaData header is not counted in the GRE layer's length ("GRE with Cisco MetaData").
-inline constexpr bool kOpenBugGreMetadataLength = true;
 // When the IPv6 extension-header walk stops early (cut, header array full, ESP), the flow
 // summary's protocol or fragment state is not taken from what the walk saw ("The IPv6 flow
 // summary when the extension-header walk stops early", hostile_test.cc).
@@ -304,11 +299,10 @@ inline std::string CheckInvariants(std::span<const uint8_t> bytes, const DecodeO
     }
     quoted = l.quoted;
     if (l.truncated) {
-      // Nothing can follow a cut header; the cut is the capture's (truncated), the IP length's
-      // (malformed), or inside an ICMP quote, which leaves the quoting packet whole.
+      // Nothing can follow a cut header; the cut is the capture's (truncated) or the IP
+      // length's (malformed).
       if (!last) return fail(at + "a truncated layer is not the last one");
-      if (p.stop != StopReason::kTruncated && p.stop != StopReason::kMalformed &&
-          !(l.quoted && p.stop == StopReason::kComplete)) {
+      if (p.stop != StopReason::kTruncated && p.stop != StopReason::kMalformed) {
         return fail(at + "a truncated layer but the stop reason is " + StopReasonName(p.stop));
       }
     }
@@ -392,7 +386,6 @@ inline std::string CheckInvariants(std::span<const uint8_t> bytes, const DecodeO
         size_t expect = 4 + (h.has_checksum ? 4 : 0) + (h.has_key ? 4 : 0) +
                         (h.has_sequence ? 4 : 0) + (h.version == 1 && h.acknowledgment ? 4 : 0) +
                         (h.cisco_metadata ? 8 : 0);
-        if (kOpenBugGreMetadataLength && h.cisco_metadata && l.length == expect - 8) break;
         // The routing bit (RFC 1701) also takes 4 bytes: only check what can be told apart.
         if (whole && l.length != expect && l.length != expect + 4) {
           return fail(at + "GRE length disagrees with its flags");
@@ -497,19 +490,9 @@ inline std::string CheckInvariants(std::span<const uint8_t> bytes, const DecodeO
 
   // What the options forbid.
   using Depth = DecodeOptions::Depth;
-  // With the open kLink bug, the first IP header (and what follows it) comes at the start or
-  // after PPPoE: the check waits for the fix.
-  bool link_bug_shows = false;
-  for (size_t i = 0; i < layers.size(); ++i) {
-    if (IsIp(layers[i].type) && (i == 0 || layers[i - 1].type == LayerType::kPppoe)) {
-      link_bug_shows = kOpenBugLinkDepthBeforeIp;
-      break;
-    }
-  }
   for (size_t i = 0; i < layers.size(); ++i) {
     const Layer& l = layers[i];
-    if (options.depth == Depth::kLink && (IsIp(l.type) || l.type == LayerType::kArp) &&
-        !link_bug_shows) {
+    if (options.depth == Depth::kLink && (IsIp(l.type) || l.type == LayerType::kArp)) {
       return fail("an IP or ARP layer at depth kLink");
     }
     if (options.depth != Depth::kAll && l.depth > 0) return fail("a tunnel entered below kAll");
