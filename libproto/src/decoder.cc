@@ -969,28 +969,33 @@ void Packet::Reset() {
   geneve.Clear();
 }
 
-void Decode(std::span<const uint8_t> bytes, Start start, const DecodeOptions& options,
-            Packet* out) {
+namespace {
+
+// Every entry point: reset the Packet, walk from where `run` starts, finish the summaries.
+template <typename Run>
+void DecodeFrom(std::span<const uint8_t> bytes, const DecodeOptions& options, Packet* out,
+                Run run) {
   out->Reset();
   Decoder decoder(bytes, options, out);
-  decoder.Run(start);
+  run(decoder);
   decoder.Finish();
+}
+
+}  // namespace
+
+void Decode(std::span<const uint8_t> bytes, Start start, const DecodeOptions& options,
+            Packet* out) {
+  DecodeFrom(bytes, options, out, [start](Decoder& d) { d.Run(start); });
 }
 
 void DecodeIpPayload(uint8_t ip_protocol, std::span<const uint8_t> bytes,
                      const DecodeOptions& options, Packet* out) {
-  out->Reset();
-  Decoder decoder(bytes, options, out);
-  decoder.RunIpPayload(ip_protocol);
-  decoder.Finish();
+  DecodeFrom(bytes, options, out, [ip_protocol](Decoder& d) { d.RunIpPayload(ip_protocol); });
 }
 
 void DecodeEtherType(uint16_t ether_type, std::span<const uint8_t> bytes,
                      const DecodeOptions& options, Packet* out) {
-  out->Reset();
-  Decoder decoder(bytes, options, out);
-  decoder.RunEtherType(ether_type);
-  decoder.Finish();
+  DecodeFrom(bytes, options, out, [ether_type](Decoder& d) { d.RunEtherType(ether_type); });
 }
 
 }  // namespace cistern::proto
