@@ -1,10 +1,12 @@
 // Builds an sFlow datagram with the installed libsflow, encodes, decodes and compares it; then
-// decodes an Ethernet/IPv4/UDP frame with the installed libproto.
+// decodes an Ethernet/IPv4/UDP frame with the installed libproto; then encodes and decodes an SNMP
+// GetRequest with the installed libsnmp.
 #include <cstdio>
 #include <vector>
 
 #include "cistern/proto/decoder.h"
 #include "cistern/sflow/codec.h"
+#include "cistern/snmp/message.h"
 
 int main() {
   using namespace cistern::sflow;
@@ -34,5 +36,15 @@ int main() {
   if (!packet.outer.has_ports || packet.outer.dst_port != 6343) return 1;
   std::printf("consumer: frame decoded, UDP %u -> %u\n", packet.outer.src_port,
               packet.outer.dst_port);
+
+  cistern::snmp::Message get;
+  get.community = "public";
+  get.pdu = cistern::snmp::Pdu::Get({cistern::snmp::Oid{1, 3, 6, 1, 2, 1, 1, 5, 0}});
+  cistern::snmp::Message back;
+  if (!cistern::snmp::EncodeMessage(get, &bytes).ok() ||
+      !cistern::snmp::DecodeMessage(bytes, &back).ok() || !(back == get)) {
+    return 1;
+  }
+  std::printf("consumer: %zu-byte SNMP GetRequest round-tripped\n", bytes.size());
   return 0;
 }
