@@ -8,6 +8,7 @@ namespace cistern::cli {
 int RunDecode(int argc, char** argv);    // decode sFlow from a capture or a live socket
 int RunGenerate(int argc, char** argv);  // write a capture of sFlow datagrams built by libsflow
 int RunPackets(int argc, char** argv);   // print Wireshark fields of every frame of a capture
+int RunSnmp(int argc, char** argv);      // SNMP get/getnext/walk/bulkwalk/table/poll
 
 }  // namespace cistern::cli
 

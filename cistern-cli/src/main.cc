@@ -14,6 +14,8 @@ constexpr char kUsage[] =
     "  decode    decode sFlow v5 from a capture (-r FILE) or a socket (--listen ADDR:PORT)\n"
     "  generate  write a pcap of realistic sFlow datagrams built with libsflow's encoder\n"
     "  packets   decode every frame of a capture; print Wireshark fields as tshark -T fields\n"
+    "  snmp      SNMP get, getnext, walk, bulkwalk, table (net-snmp's options and -On output)\n"
+    "            and poll (the inventory of many agents at once)\n"
     "\n"
     "Run 'cistern-cli <command> --help' for a command's options.\n";
 
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
   if (command == "decode") return cistern::cli::RunDecode(argc - 1, argv + 1);
   if (command == "generate") return cistern::cli::RunGenerate(argc - 1, argv + 1);
   if (command == "packets") return cistern::cli::RunPackets(argc - 1, argv + 1);
+  if (command == "snmp") return cistern::cli::RunSnmp(argc - 1, argv + 1);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;
