@@ -60,8 +60,8 @@ size_t Index(PrivProtocol p) { return static_cast<size_t>(p); }
 // OpenSSL's names for the hashes and ciphers, indexed by the enums.
 constexpr std::array<const char*, kAuthProtocols> kDigestNames = {
     nullptr, "MD5", "SHA1", "SHA2-224", "SHA2-256", "SHA2-384", "SHA2-512"};
-constexpr std::array<const char*, kPrivProtocols> kCipherNames = {
-    nullptr, "DES-CBC", "AES-128-CFB", "AES-192-CFB", "AES-256-CFB"};
+constexpr std::array<const char*, kPrivProtocols> kCipherNames = {nullptr, "DES-CBC", "AES-128-CFB",
+                                                                  "AES-192-CFB", "AES-256-CFB"};
 
 // Everything fetched once. Never freed: the thread-local contexts below may outlive any static
 // destructor, and OpenSSL frees its own state at exit.
@@ -138,16 +138,15 @@ bool ValidPriv(PrivProtocol p) { return p > PrivProtocol::kNone && p <= PrivProt
 
 absl::Status NeedAuth(AuthProtocol protocol, std::string_view where) {
   if (ValidAuth(protocol)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "snmp: ", Absl(where), " needs an authentication protocol, not ",
-      Absl(AuthProtocolName(protocol))));
+  return absl::InvalidArgumentError(absl::StrCat("snmp: ", Absl(where),
+                                                 " needs an authentication protocol, not ",
+                                                 Absl(AuthProtocolName(protocol))));
 }
 
 absl::Status NeedPriv(PrivProtocol protocol, std::string_view where) {
   if (ValidPriv(protocol)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("snmp: ", Absl(where),
-                                                 " needs a privacy protocol, not ",
-                                                 Absl(PrivProtocolName(protocol))));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "snmp: ", Absl(where), " needs a privacy protocol, not ", Absl(PrivProtocolName(protocol))));
 }
 
 struct MdCtxFree {
@@ -229,10 +228,10 @@ class ThreadContexts {
     const bool same_key = m.keyed && m.key_len == key.size() &&
                           CRYPTO_memcmp(m.key.data(), key.data(), key.size()) == 0;
     // With the same key, a NULL key restarts from the saved inner/outer pads (no re-keying).
-    const int ok =
-        same_key ? EVP_MAC_init(m.ctx, nullptr, 0, nullptr)
-                 : EVP_MAC_init(m.ctx, reinterpret_cast<const unsigned char*>(key.data()),
-                                key.size(), nullptr);
+    const int ok = same_key
+                       ? EVP_MAC_init(m.ctx, nullptr, 0, nullptr)
+                       : EVP_MAC_init(m.ctx, reinterpret_cast<const unsigned char*>(key.data()),
+                                      key.size(), nullptr);
     if (ok != 1) {
       m.keyed = false;
       return OpenSslError("HMAC init");
@@ -256,11 +255,10 @@ class ThreadContexts {
     const bool same = cipher == cipher_ && enc == cipher_enc_ && key.size() == cipher_key_len_ &&
                       CRYPTO_memcmp(cipher_key_.data(), key.data(), key.size()) == 0;
     // Unchanged cipher, direction and key: only the IV is new, and the key schedule is kept.
-    const int ok =
-        same ? EVP_CipherInit_ex2(cipher_ctx_, nullptr, nullptr, iv, enc, nullptr)
-             : EVP_CipherInit_ex2(cipher_ctx_, cipher,
-                                  reinterpret_cast<const unsigned char*>(key.data()), iv, enc,
-                                  nullptr);
+    const int ok = same ? EVP_CipherInit_ex2(cipher_ctx_, nullptr, nullptr, iv, enc, nullptr)
+                        : EVP_CipherInit_ex2(cipher_ctx_, cipher,
+                                             reinterpret_cast<const unsigned char*>(key.data()), iv,
+                                             enc, nullptr);
     if (ok != 1 || EVP_CIPHER_CTX_set_padding(cipher_ctx_, 0) != 1) {
       cipher_ = nullptr;
       return OpenSslError(absl::StrCat(EVP_CIPHER_get0_name(cipher), " init"));
@@ -317,9 +315,9 @@ absl::Status RunCipher(EVP_CIPHER_CTX* ctx, const uint8_t* in, size_t n, uint8_t
 absl::Status CheckPrivKey(PrivProtocol protocol, std::string_view priv_key, std::string_view op) {
   if (absl::Status s = NeedPriv(protocol, op); !s.ok()) return s;
   if (priv_key.size() != PrivKeyLength(protocol)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "snmp: ", Absl(op), ": a ", Absl(PrivProtocolName(protocol)), " key has ",
-        PrivKeyLength(protocol), " bytes, not ", priv_key.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("snmp: ", Absl(op), ": a ", Absl(PrivProtocolName(protocol)), " key has ",
+                     PrivKeyLength(protocol), " bytes, not ", priv_key.size()));
   }
   return absl::OkStatus();
 }
@@ -348,24 +346,36 @@ std::string_view CipherKey(PrivProtocol protocol, std::string_view priv_key) {
 
 size_t DigestLength(AuthProtocol protocol) {
   switch (protocol) {
-    case AuthProtocol::kNone: return 0;
-    case AuthProtocol::kMd5: return 16;
-    case AuthProtocol::kSha1: return 20;
-    case AuthProtocol::kSha224: return 28;
-    case AuthProtocol::kSha256: return 32;
-    case AuthProtocol::kSha384: return 48;
-    case AuthProtocol::kSha512: return 64;
+    case AuthProtocol::kNone:
+      return 0;
+    case AuthProtocol::kMd5:
+      return 16;
+    case AuthProtocol::kSha1:
+      return 20;
+    case AuthProtocol::kSha224:
+      return 28;
+    case AuthProtocol::kSha256:
+      return 32;
+    case AuthProtocol::kSha384:
+      return 48;
+    case AuthProtocol::kSha512:
+      return 64;
   }
   return 0;
 }
 
 size_t PrivKeyLength(PrivProtocol protocol) {
   switch (protocol) {
-    case PrivProtocol::kNone: return 0;
-    case PrivProtocol::kDes: return 16;
-    case PrivProtocol::kAes128: return 16;
-    case PrivProtocol::kAes192: return 24;
-    case PrivProtocol::kAes256: return 32;
+    case PrivProtocol::kNone:
+      return 0;
+    case PrivProtocol::kDes:
+      return 16;
+    case PrivProtocol::kAes128:
+      return 16;
+    case PrivProtocol::kAes192:
+      return 24;
+    case PrivProtocol::kAes256:
+      return 32;
   }
   return 0;
 }
@@ -441,9 +451,9 @@ absl::StatusOr<std::string> LocalizedPrivKeyFromKu(AuthProtocol auth, PrivProtoc
   if (absl::Status s = NeedAuth(auth, "privacy key"); !s.ok()) return s;
   if (absl::Status s = NeedPriv(priv, "privacy key"); !s.ok()) return s;
   if (ku.size() != DigestLength(auth)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "snmp: privacy key: a ", Absl(AuthProtocolName(auth)), " Ku has ", DigestLength(auth),
-        " bytes, not ", ku.size()));
+    return absl::InvalidArgumentError(absl::StrCat("snmp: privacy key: a ",
+                                                   Absl(AuthProtocolName(auth)), " Ku has ",
+                                                   DigestLength(auth), " bytes, not ", ku.size()));
   }
   absl::StatusOr<const EVP_MD*> md = FetchedDigest(auth);
   if (!md.ok()) return md.status();
@@ -473,14 +483,14 @@ absl::Status Sign(AuthProtocol protocol, std::string_view auth_key,
                   std::span<const uint8_t> message, std::span<uint8_t> out) {
   if (absl::Status s = NeedAuth(protocol, "sign"); !s.ok()) return s;
   if (auth_key.size() != DigestLength(protocol)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "snmp: sign: a localised ", Absl(AuthProtocolName(protocol)), " key has ",
-        DigestLength(protocol), " bytes, not ", auth_key.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("snmp: sign: a localised ", Absl(AuthProtocolName(protocol)), " key has ",
+                     DigestLength(protocol), " bytes, not ", auth_key.size()));
   }
   if (out.size() != AuthParametersLength(protocol)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "snmp: sign: msgAuthenticationParameters of ", Absl(AuthProtocolName(protocol)),
-        " has ", AuthParametersLength(protocol), " bytes, not ", out.size()));
+        "snmp: sign: msgAuthenticationParameters of ", Absl(AuthProtocolName(protocol)), " has ",
+        AuthParametersLength(protocol), " bytes, not ", out.size()));
   }
   absl::StatusOr<EVP_MAC_CTX*> ctx = Contexts().Mac(protocol, auth_key);
   if (!ctx.ok()) return ctx.status();
@@ -556,13 +566,13 @@ absl::Status Decrypt(PrivProtocol protocol, std::string_view priv_key, uint32_t 
   if (plaintext == nullptr) return absl::InvalidArgumentError("snmp: decrypt: null output");
   if (absl::Status s = CheckPrivKey(protocol, priv_key, "decrypt"); !s.ok()) return s;
   if (priv_params.size() != kPrivParamsLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "snmp: decrypt: msgPrivacyParameters has ", priv_params.size(), " bytes, not 8"));
+    return absl::InvalidArgumentError(absl::StrCat("snmp: decrypt: msgPrivacyParameters has ",
+                                                   priv_params.size(), " bytes, not 8"));
   }
   if (protocol == PrivProtocol::kDes && ciphertext.size() % kDesBlock != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "snmp: decrypt: a DES encryptedPDU of ", ciphertext.size(),
-        " bytes is not a whole number of 8-byte blocks"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("snmp: decrypt: a DES encryptedPDU of ", ciphertext.size(),
+                     " bytes is not a whole number of 8-byte blocks"));
   }
   absl::StatusOr<const EVP_CIPHER*> cipher = FetchedCipher(protocol);
   if (!cipher.ok()) return cipher.status();
