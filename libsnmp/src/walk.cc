@@ -50,7 +50,10 @@ class ColumnWalk : public std::enable_shared_from_this<ColumnWalk> {
       Finish(absl::OkStatus());
       return;
     }
-    Pdu request = options_.bulk ? Pdu::GetBulk(0, options_.max_repetitions, std::move(oids))
+    const int32_t columns = static_cast<int32_t>(oids.size());
+    const int32_t rows = std::max<int32_t>(
+        1, std::min(options_.max_repetitions, options_.max_bindings_per_request / columns));
+    Pdu request = options_.bulk ? Pdu::GetBulk(0, rows, std::move(oids))
                                 : Pdu::GetNext(std::move(oids));
     client_.Send(agent_, std::move(request),
                  [self = shared_from_this()](absl::StatusOr<Pdu> reply) {

@@ -35,6 +35,10 @@ struct WalkOptions {
   int32_t max_repetitions = 10;  // net-snmp's -Cr
   bool check_increasing = true;  // net-snmp's -Cc turns it off
   bool get_root_if_empty = true;  // net-snmp's -CI turns it off
+  // A lockstep walk of C columns asks for max(1, min(max_repetitions, this / C)) rows per
+  // request, so that many columns do not make one huge response: agents that build responses
+  // slowly (snmpsim stops answering at all somewhere between 45 and 90 bindings) choke on them.
+  int32_t max_bindings_per_request = 48;
 };
 
 using WalkCallback = absl::AnyInvocable<void(absl::StatusOr<std::vector<VarBind>>) &&>;
