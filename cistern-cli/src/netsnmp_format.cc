@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstddef>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <system_error>

@@ -17,14 +17,15 @@
 //
 // The rules (net-snmp snmplib/mib.c, sprint_realloc_by_type and friends, each confirmed against
 // the real binary; the unit cases in the test hold the evidence):
-//   - OCTET STRING: empty prints `""` with no type label. Otherwise, when every byte is printable or
-//     white space in the C locale (0x20-0x7E, \t \n \v \f \r) it prints `STRING: "..."` with `"` and
-//     `\` preceded by a backslash and everything else (newlines too) as it is; a single other byte
-//     (a NUL anywhere, trailing ones included; DEL; any byte >= 0x80, so UTF-8 text too) makes it
-//     `Hex-STRING: ` and every byte as two upper-case hex digits and a space ("61 62 63 "), with a
-//     newline after every 16 bytes when more follow: each line, the last one included, ends in a
-//     space. (net-snmp calls setlocale(LC_CTYPE, ""): in a legacy 8-bit locale such as ISO-8859-1
-//     it would print Latin-1 letters as text; in C and UTF-8 locales it does what we do.)
+//   - OCTET STRING: empty prints `""`, with no type label. Otherwise, when every byte is
+//     printable or white space in the C locale (0x20-0x7E, \t \n \v \f \r), `STRING: "..."`
+//     with `"` and `\` preceded by a backslash and everything else (newlines too) as it is. A
+//     single other byte (a NUL anywhere, trailing ones included; DEL; any byte >= 0x80, so UTF-8
+//     text too) makes it `Hex-STRING: ` and every byte as two upper-case hex digits and a space
+//     ("61 62 63 "), with a newline after every 16 bytes when more follow: each line, the last
+//     one included, ends in a space. (net-snmp calls setlocale(LC_CTYPE, ""): in a legacy 8-bit
+//     locale such as ISO-8859-1 it prints Latin-1 letters as text; in C and UTF-8 locales it does
+//     what we do.)
 //   - INTEGER: `INTEGER: -5`. A wider INTEGER than Integer32 is cut to 32 bits as net-snmp's
 //     parser does: above 2^31-1 its low 32 bits as an unsigned number (00 FF FF FF FF prints
 //     4294967295), below -2^31 minus its low 32 bits.
@@ -35,7 +36,8 @@
 //   - Opaque: `OPAQUE: ` (sic, upper case) and the bytes as a Hex-STRING. net-snmp decodes the
 //     Opaque-wrapped types of draft-perkins-opaque (9F 78 float, 9F 79 double, 9F 76 Counter64,
 //     9F 7A Int64, 9F 7B UInt64) and prints `Opaque: Float: 1.500000` (printf "%f" cut to 127
-//     characters; a double is labelled "Float" too), `Opaque: Counter64: N`, `Opaque: Int64: -N`, `Opaque: UInt64: N`.
+//     characters; a double is labelled "Float" too), `Opaque: Counter64: N`,
+//     `Opaque: Int64: -N`, `Opaque: UInt64: N`.
 //   - NULL `NULL`; noSuchObject `No Such Object available on this agent at this OID`;
 //     noSuchInstance `No Such Instance currently exists at this OID`; endOfMibView
 //     `No more variables left in this MIB View (It is past the end of the MIB tree)`.

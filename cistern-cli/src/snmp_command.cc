@@ -315,7 +315,11 @@ int RunWalk(Client& client, const AgentRef& agent, const Options& opts, Oid root
       break;
     }
     if (reply->varbinds.empty()) break;
-    for (const VarBind& vb : reply->varbinds) {
+    // Like net-snmp's apps: print every binding inside the subtree (exceptions too); only the
+    // last binding of a response is checked against the OID asked for and becomes the next one
+    // (so snmpbulkwalk does not notice disorder inside one response).
+    for (size_t k = 0; k < reply->varbinds.size(); ++k) {
+      const VarBind& vb = reply->varbinds[k];
       if (!vb.oid.StartsWith(root) || vb.oid.size() == root.size()) {
         running = false;  // left the subtree
         continue;
@@ -326,6 +330,7 @@ int RunWalk(Client& client, const AgentRef& agent, const Options& opts, Oid root
         running = false;
         continue;
       }
+      if (k + 1 < reply->varbinds.size()) continue;
       if (opts.walk.check_increasing && !(name < vb.oid)) {
         std::fprintf(stderr, "Error: OID not increasing: %s\n >= %s\n", name.ToString().c_str(),
                      vb.oid.ToString().c_str());

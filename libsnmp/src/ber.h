@@ -96,6 +96,11 @@ class BerReader {
     auto bytes = Rest();
     return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   }
+  // The same into `out`, reusing its capacity.
+  void RestInto(std::string* out) {
+    auto bytes = Rest();
+    out->assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
 
   // Value decoders: each consumes this (value) reader entirely.
   // Two's-complement integer of 1..8 octets.
@@ -108,12 +113,16 @@ class BerReader {
     pos_ += n;
     return true;
   }
-  // An unsigned type of `bits` (32 or 64): up to bits/8 + 1 octets (the extra one a leading
-  // sign octet). Agents that encode a large Counter32 without the leading zero send a "negative"
-  // number; like net-snmp we keep its low `bits` bits.
+  // An unsigned type of `bits` (32 or 64): up to bits/8 + 1 octets, the extra one a leading 00
+  // sign octet (anything else there is a value beyond the type: refused, as net-snmp does).
+  // Agents that encode a large Counter32 without the leading zero send a "negative" number; like
+  // net-snmp we keep its low `bits` bits.
   bool ValueAsUnsigned(int bits, uint64_t* out) {
     const size_t n = remaining();
-    if (n == 0 || n > static_cast<size_t>(bits / 8 + 1)) return Fail(BerError::kBadInteger, pos_);
+    const size_t max = static_cast<size_t>(bits / 8 + 1);
+    if (n == 0 || n > max || (n == max && data_[pos_] != 0)) {
+      return Fail(BerError::kBadInteger, pos_);
+    }
     uint64_t v = (data_[pos_] & 0x80) ? ~uint64_t{0} : 0;
     for (size_t i = 0; i < n; ++i) v = (v << 8) | data_[pos_ + i];
     if (bits == 32) v &= 0xffffffffu;
@@ -122,13 +131,14 @@ class BerReader {
     return true;
   }
   // OBJECT IDENTIFIER contents (X.690 §8.19). A zero-length value reads as 0.0, as net-snmp does.
+  // The arcs are gathered on the stack and then copied into `out`, whose capacity is reused (a
+  // decode into a reused Message allocates nothing for its OIDs).
   bool ValueAsOid(Oid* out) {
-    Oid oid;
+    uint32_t arcs[Oid::kMaxArcs];
+    size_t count = 0;
     if (empty()) {
-      oid.Append(0);
-      oid.Append(0);
-      *out = std::move(oid);
-      return true;
+      arcs[count++] = 0;
+      arcs[count++] = 0;
     }
     const size_t start = pos_;
     bool first = true;
@@ -146,15 +156,16 @@ class BerReader {
         const uint64_t x = sub < 40 ? 0 : sub < 80 ? 1 : 2;
         const uint64_t y = sub - 40 * x;
         if (y > 0xffffffffu) return Fail(BerError::kBadOid, start);
-        oid.Append(static_cast<uint32_t>(x));
-        oid.Append(static_cast<uint32_t>(y));
+        arcs[count++] = static_cast<uint32_t>(x);
+        arcs[count++] = static_cast<uint32_t>(y);
         first = false;
       } else {
-        if (sub > 0xffffffffu || oid.size() == Oid::kMaxArcs) return Fail(BerError::kBadOid, start);
-        oid.Append(static_cast<uint32_t>(sub));
+        if (sub > 0xffffffffu || count == Oid::kMaxArcs) return Fail(BerError::kBadOid, start);
+        arcs[count++] = static_cast<uint32_t>(sub);
       }
     }
-    *out = std::move(oid);
+    out->Clear();
+    out->Append(std::span<const uint32_t>(arcs, count));
     return true;
   }
 
@@ -191,12 +202,12 @@ class BerWriter {
   // Prepends the header of a TLV whose value is everything written since `mark`.
   void Header(uint8_t tag, size_t mark) {
     const size_t length = size() - mark;
-    uint8_t head[6];
+    uint8_t head[1 + sizeof(size_t)];
     size_t n = 0;
     if (length < 0x80) {
       head[n++] = static_cast<uint8_t>(length);
     } else {
-      uint8_t digits[4];
+      uint8_t digits[sizeof(size_t)];  // (a length of 4 GiB or more takes more than 4)
       size_t d = 0;
       for (size_t v = length; v != 0; v >>= 8) digits[d++] = static_cast<uint8_t>(v);
       head[n++] = static_cast<uint8_t>(0x80 | d);
@@ -245,10 +256,12 @@ class BerWriter {
     if (octets[n - 1] & 0x80) octets[n++] = 0;
     PutOctets(tag, octets, n);
   }
-  // False when the oid cannot be encoded (first arc above 2, or second above 39 under arc 0/1).
+  // False when the oid cannot be encoded (first arc above 2, or second above 39 under arc 0/1) or
+  // has more than Oid::kMaxArcs arcs (which the reader refuses).
   bool ObjectId(uint8_t tag, const Oid& oid) {
     const size_t mark = Mark();
     const auto arcs = oid.arcs();
+    if (arcs.size() > Oid::kMaxArcs) return false;
     for (size_t i = arcs.size(); i > 2; --i) Base128(arcs[i - 1]);
     uint64_t first = 0;
     if (arcs.size() >= 1) {

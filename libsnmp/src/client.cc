@@ -36,6 +36,49 @@ namespace {
 using internal::EngineInfo;
 using internal::ReportKind;
 
+// True when `response` can be the answer to `request` (RFC 3416 §4.2): the same names in the same
+// order for Get and Set, as many bindings each after its name (or at the end of the MIB) for
+// GetNext, no more than the repetitions asked for GetBulk. A datagram whose request-id matches but
+// whose bindings do not is damaged or forged (v1/v2c have no integrity check) and is not delivered.
+bool ResponseFits(const Pdu& request, const Pdu& response) {
+  const auto& asked = request.varbinds;
+  const auto& got = response.varbinds;
+  switch (request.type) {
+    case PduType::kGetRequest:
+    case PduType::kSetRequest:
+    case PduType::kInformRequest:
+      if (got.size() != asked.size()) return false;
+      for (size_t i = 0; i < got.size(); ++i) {
+        if (!(got[i].oid == asked[i].oid)) return false;
+      }
+      return true;
+    case PduType::kGetNextRequest:
+      if (got.size() != asked.size()) return false;
+      if (response.error_status != 0) return true;  // v1 echoes the request
+      for (size_t i = 0; i < got.size(); ++i) {
+        if (!(asked[i].oid < got[i].oid) && got[i].value.type() != ValueType::kEndOfMibView) {
+          return false;
+        }
+      }
+      return true;
+    case PduType::kGetBulkRequest: {
+      const size_t n = asked.size();
+      const size_t non_repeaters = std::min<size_t>(std::max(0, request.non_repeaters()), n);
+      const size_t repetitions = static_cast<size_t>(std::max(0, request.max_repetitions()));
+      if (got.size() > non_repeaters + (n - non_repeaters) * repetitions) return false;
+      if (response.error_status != 0) return true;
+      for (size_t i = 0; i < std::min(got.size(), n); ++i) {
+        if (!(asked[i].oid < got[i].oid) && got[i].value.type() != ValueType::kEndOfMibView) {
+          return false;
+        }
+      }
+      return true;
+    }
+    default:
+      return true;
+  }
+}
+
 std::string Errno(std::string_view what) {
   return absl::StrCat("snmp: ", absl::string_view(what.data(), what.size()), ": ",
                       std::strerror(errno));
@@ -154,7 +197,7 @@ class ClientImpl final : public Client {
 
   struct AtomicStats {
     std::atomic<uint64_t> requests{0}, sent{0}, retransmits{0}, received{0}, matched{0},
-        malformed{0}, unmatched{0}, wrong_source{0}, auth_failures{0}, timeouts{0},
+        malformed{0}, unmatched{0}, mismatched{0}, wrong_source{0}, auth_failures{0}, timeouts{0},
         time_resyncs{0}, discoveries{0}, send_errors{0};
     std::atomic<size_t> in_flight{0}, queued{0};
   } stats_;
@@ -295,6 +338,7 @@ ClientStats ClientImpl::stats() const {
   s.matched = stats_.matched.load(std::memory_order_relaxed);
   s.malformed = stats_.malformed.load(std::memory_order_relaxed);
   s.unmatched = stats_.unmatched.load(std::memory_order_relaxed);
+  s.mismatched = stats_.mismatched.load(std::memory_order_relaxed);
   s.wrong_source = stats_.wrong_source.load(std::memory_order_relaxed);
   s.auth_failures = stats_.auth_failures.load(std::memory_order_relaxed);
   s.timeouts = stats_.timeouts.load(std::memory_order_relaxed);
@@ -590,6 +634,10 @@ void ClientImpl::HandleDatagram(std::span<const uint8_t> bytes, const sockaddr_s
     Bump(stats_.unmatched);
     return;
   }
+  if (!ResponseFits(request->pdu, message.pdu)) {
+    Bump(stats_.mismatched);
+    return;
+  }
   Bump(stats_.matched);
   Complete(id, std::move(message.pdu));
 }
@@ -661,6 +709,10 @@ void ClientImpl::HandleV3(Request* request, std::span<const uint8_t> bytes, Mess
   }
   if (message.pdu.type != PduType::kResponse || message.pdu.request_id != id) {
     Bump(stats_.unmatched);
+    return;
+  }
+  if (!ResponseFits(request->pdu, message.pdu)) {
+    Bump(stats_.mismatched);
     return;
   }
   // A reply at a lower level than asked for is not an answer (RFC 3414 §3.2 would not accept it).

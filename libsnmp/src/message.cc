@@ -3,6 +3,7 @@
 #include "cistern/snmp/message.h"
 
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -25,6 +26,30 @@ constexpr uint8_t kTagSequence = 0x30;
 absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 bool IsPduTag(uint8_t tag) { return tag >= 0xa0 && tag <= 0xa8; }
+
+// Empties `usm` as `usm = {}` would, but keeping its strings' capacity.
+void ClearUsm(UsmSecurityParameters* usm) {
+  usm->engine_id.clear();
+  usm->engine_boots = 0;
+  usm->engine_time = 0;
+  usm->user_name.clear();
+  usm->auth_params.clear();
+  usm->priv_params.clear();
+}
+
+// Why `type` cannot travel in a `version` message ("" when it can): GetBulk, Inform, SNMPv2-Trap
+// and Report are v2's (RFC 3416), the Trap-PDU is v1's alone (RFC 1157 §4.1.6).
+std::string PduVersionMismatch(Version version, PduType type) {
+  const bool v2_only = type == PduType::kGetBulkRequest || type == PduType::kInformRequest ||
+                       type == PduType::kSnmpV2Trap || type == PduType::kReport;
+  if (version == Version::kV1 && v2_only) {
+    return absl::StrCat("SNMPv1 has no ", Absl(PduTypeName(type)), " PDU");
+  }
+  if (version != Version::kV1 && type == PduType::kTrapV1) {
+    return "the v1 Trap-PDU exists only in SNMPv1";
+  }
+  return "";
+}
 
 // ---------------------------------------------------------------------------------------------
 // Decoding. Each step names what it reads, so that an error says what and where.
@@ -73,7 +98,7 @@ class Decoder {
   bool Octets(BerReader& in, std::string_view what, std::string* out) {
     BerReader v;
     if (!Tlv(in, kTagOctetString, what, &v)) return false;
-    *out = v.RestAsString();
+    v.RestInto(out);
     return true;
   }
   bool End(const BerReader& in, std::string_view what) {
@@ -81,11 +106,14 @@ class Decoder {
                                   absl::StrCat(in.remaining(), " unexpected trailing bytes"));
   }
 
-  bool Value(uint8_t tag, BerReader v, snmp::Value* out, std::string_view what) {
+  // The value of binding `n` (from 1), whose TLV starts at `tag_at`. The field's name for an error
+  // is only built on failure (not on the per-binding success path).
+  bool Value(uint8_t tag, size_t tag_at, BerReader v, snmp::Value* out, size_t n) {
+    auto what = [n] { return absl::StrCat("varbind ", n, " value"); };
     switch (tag) {
       case kTagInteger: {
         int64_t x = 0;
-        if (!v.ValueAsInt64(&x)) return Fail(what, v);
+        if (!v.ValueAsInt64(&x)) return Fail(what(), v);
         *out = Value::Integer(x);
         return true;
       }
@@ -97,7 +125,7 @@ class Decoder {
         return true;
       case kTagOid: {
         Oid oid;
-        if (!v.ValueAsOid(&oid)) return Fail(what, v);
+        if (!v.ValueAsOid(&oid)) return Fail(what(), v);
         *out = Value::ObjectId(std::move(oid));
         return true;
       }
@@ -108,7 +136,7 @@ class Decoder {
       case static_cast<uint8_t>(ValueType::kGauge32):
       case static_cast<uint8_t>(ValueType::kTimeTicks): {
         uint64_t x = 0;
-        if (!v.ValueAsUnsigned(32, &x)) return Fail(what, v);
+        if (!v.ValueAsUnsigned(32, &x)) return Fail(what(), v);
         const uint32_t x32 = static_cast<uint32_t>(x);
         *out = tag == 0x41 ? Value::Counter32(x32)
                            : tag == 0x42 ? Value::Gauge32(x32) : Value::TimeTicks(x32);
@@ -119,7 +147,7 @@ class Decoder {
         return true;
       case static_cast<uint8_t>(ValueType::kCounter64): {
         uint64_t x = 0;
-        if (!v.ValueAsUnsigned(64, &x)) return Fail(what, v);
+        if (!v.ValueAsUnsigned(64, &x)) return Fail(what(), v);
         *out = Value::Counter64(x);
         return true;
       }
@@ -133,38 +161,43 @@ class Decoder {
         *out = Value::EndOfMibView();
         return true;
       default:
-        return FailText(what, v.offset() - 2,
-                        absl::StrCat("unsupported value type 0x", absl::Hex(tag)));
+        return FailText(what(), tag_at, absl::StrCat("unsupported value type 0x", absl::Hex(tag)));
     }
   }
 
   // VarBindList ::= SEQUENCE OF VarBind; VarBind ::= SEQUENCE { name ObjectName, value }
+  // The bindings already in `out` are overwritten in place, so that their OIDs' capacity is reused.
   bool VarBinds(BerReader& in, std::vector<VarBind>* out) {
     BerReader list;
     if (!Tlv(in, kTagSequence, "variable-bindings", &list)) return false;
-    out->clear();
+    size_t count = 0;
     while (!list.empty()) {
-      if (out->size() == kMaxVarBinds) {
+      if (count == kMaxVarBinds) {
+        out->resize(count);
         return FailText("variable-bindings", list.offset(),
                         absl::StrCat("more than ", kMaxVarBinds, " bindings"));
       }
-      const size_t n = out->size() + 1;
+      const size_t n = count + 1;
       BerReader vb;
       if (!list.Expect(kTagSequence, &vb)) return Fail(absl::StrCat("varbind ", n), list);
-      VarBind& binding = out->emplace_back();
+      if (count == out->size()) out->emplace_back();
+      VarBind& binding = (*out)[count++];
       BerReader name;
       if (!vb.Expect(kTagOid, &name)) return Fail(absl::StrCat("varbind ", n, " name"), vb);
       if (!name.ValueAsOid(&binding.oid)) return Fail(absl::StrCat("varbind ", n, " name"), name);
       uint8_t tag = 0;
       BerReader value;
+      const size_t value_at = vb.offset();
       if (!vb.ReadTlv(&tag, &value)) return Fail(absl::StrCat("varbind ", n, " value"), vb);
-      if (!Value(tag, value, &binding.value, absl::StrCat("varbind ", n, " value"))) return false;
-      if (!End(vb, absl::StrCat("varbind ", n))) return false;
+      if (!Value(tag, value_at, value, &binding.value, n)) return false;
+      if (!vb.empty() && !End(vb, absl::StrCat("varbind ", n))) return false;
     }
+    out->resize(count);
     return true;
   }
 
-  bool Pdu(BerReader& in, snmp::Pdu* out) {
+  // `version`: the message's, whose PDU types alone are accepted (none: any type).
+  bool Pdu(BerReader& in, snmp::Pdu* out, std::optional<Version> version = std::nullopt) {
     uint8_t tag = 0;
     BerReader body;
     const size_t at = in.offset();
@@ -173,6 +206,12 @@ class Decoder {
       return FailText("PDU", at, absl::StrCat("unknown PDU type 0x", absl::Hex(tag)));
     }
     out->type = static_cast<PduType>(tag);
+    if (version.has_value()) {
+      // The encoder refuses these (EncodeMessage), so a decoded one could not be re-encoded.
+      if (std::string why = PduVersionMismatch(*version, out->type); !why.empty()) {
+        return FailText("PDU", at, why);
+      }
+    }
     if (out->type == PduType::kTrapV1) {
       // Trap-PDU ::= [4] IMPLICIT SEQUENCE { enterprise OBJECT IDENTIFIER, agent-addr NetworkAddress,
       //   generic-trap INTEGER, specific-trap INTEGER, time-stamp TimeTicks, variable-bindings }
@@ -183,7 +222,7 @@ class Decoder {
       if (!Tlv(body, static_cast<uint8_t>(ValueType::kIpAddress), "trap agent-addr", &v)) {
         return false;
       }
-      out->trap_v1.agent_address = v.RestAsString();
+      v.RestInto(&out->trap_v1.agent_address);
       if (!Int32(body, "trap generic-trap", &out->trap_v1.generic_trap)) return false;
       if (!Int32(body, "trap specific-trap", &out->trap_v1.specific_trap)) return false;
       uint64_t ticks = 0;
@@ -205,12 +244,12 @@ class Decoder {
   }
 
   // ScopedPDU ::= SEQUENCE { contextEngineID OCTET STRING, contextName OCTET STRING, data ANY }
-  bool ScopedPdu(BerReader& in, Message* out) {
+  bool ScopedPdu(BerReader& in, Message* out, std::optional<Version> version = std::nullopt) {
     BerReader scoped;
     if (!Tlv(in, kTagSequence, "scopedPDU", &scoped)) return false;
     if (!Octets(scoped, "contextEngineID", &out->context_engine_id)) return false;
     if (!Octets(scoped, "contextName", &out->context_name)) return false;
-    if (!Pdu(scoped, &out->pdu)) return false;
+    if (!Pdu(scoped, &out->pdu, version)) return false;
     return End(scoped, "scopedPDU");
   }
 
@@ -233,7 +272,7 @@ class Decoder {
 
     BerReader params;
     if (!Tlv(msg, kTagOctetString, "msgSecurityParameters", &params)) return false;
-    out->usm = {};
+    ClearUsm(&out->usm);
     if (out->security_model == kSecurityModelUsm) {
       BerReader usm;
       if (!Tlv(params, kTagSequence, "UsmSecurityParameters", &usm)) return false;
@@ -247,7 +286,7 @@ class Decoder {
         layout->auth_params_offset = auth.offset();
         layout->auth_params_length = auth.remaining();
       }
-      out->usm.auth_params = auth.RestAsString();
+      auth.RestInto(&out->usm.auth_params);
       if (!Octets(usm, "msgPrivacyParameters", &out->usm.priv_params)) return false;
       if (!End(usm, "UsmSecurityParameters")) return false;
       if (!End(params, "msgSecurityParameters")) return false;
@@ -257,11 +296,18 @@ class Decoder {
     out->encrypted_pdu.clear();
     out->context_engine_id.clear();
     out->context_name.clear();
-    out->pdu = {};
     uint8_t tag = 0;
     BerReader peek = msg;
     const size_t at = msg.offset();
     if (!peek.ReadTlv(&tag, &params)) return Fail("msgData", peek);
+    // RFC 3412 §6: the privFlag says which form msgData takes (and EncodeMessage writes the form
+    // by the flag, so a message whose two disagree could not be re-encoded).
+    const bool priv = (out->flags & kFlagPriv) != 0;
+    if ((tag == kTagOctetString || tag == kTagSequence) && priv != (tag == kTagOctetString)) {
+      return FailText("msgData", at,
+                      priv ? "msgFlags has privFlag set but msgData is a plaintext scopedPDU"
+                           : "msgFlags has privFlag clear but msgData is an encryptedPDU");
+    }
     if (tag == kTagOctetString) {
       BerReader data;
       msg.Expect(kTagOctetString, &data);
@@ -269,10 +315,11 @@ class Decoder {
         layout->scoped_pdu_offset = data.offset();
         layout->scoped_pdu_length = data.remaining();
       }
-      out->encrypted_pdu = data.RestAsString();
+      data.RestInto(&out->encrypted_pdu);
+      out->pdu = {};  // (a plaintext scopedPDU overwrites every field instead, reusing capacity)
     } else if (tag == kTagSequence) {
       if (layout != nullptr) layout->scoped_pdu_offset = at;
-      if (!ScopedPdu(msg, out)) return false;
+      if (!ScopedPdu(msg, out, Version::kV3)) return false;
       if (layout != nullptr) layout->scoped_pdu_length = msg.offset() - at;
     } else {
       return FailText("msgData", at,
@@ -325,7 +372,8 @@ bool EncodeValue(BerWriter& w, const Value& value) {
 absl::Status Unencodable(const Oid& oid) {
   return absl::InvalidArgumentError(absl::StrCat(
       "snmp: object identifier ", oid.ToString(),
-      " cannot be encoded (the first arc must be 0, 1 or 2, the second below 40 under 0 and 1)"));
+      " cannot be encoded (the first arc must be 0, 1 or 2, the second below 40 under 0 and 1, "
+      "and there may be at most ", Oid::kMaxArcs, " arcs)"));
 }
 
 absl::Status EncodePduTo(BerWriter& w, const Pdu& pdu) {
@@ -355,14 +403,8 @@ absl::Status EncodePduTo(BerWriter& w, const Pdu& pdu) {
 }
 
 absl::Status CheckPduForVersion(Version version, PduType type) {
-  const bool v2_only = type == PduType::kGetBulkRequest || type == PduType::kInformRequest ||
-                       type == PduType::kSnmpV2Trap || type == PduType::kReport;
-  if (version == Version::kV1 && v2_only) {
-    return absl::InvalidArgumentError(absl::StrCat("snmp: SNMPv1 has no ",
-                                                   Absl(PduTypeName(type)), " PDU"));
-  }
-  if (version != Version::kV1 && type == PduType::kTrapV1) {
-    return absl::InvalidArgumentError("snmp: the v1 Trap-PDU exists only in SNMPv1");
+  if (std::string why = PduVersionMismatch(version, type); !why.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("snmp: ", why));
   }
   return absl::OkStatus();
 }
@@ -484,8 +526,17 @@ absl::Status DecodeMessage(std::span<const uint8_t> bytes, Message* out, Message
     case 0:
     case 1:
       out->version = static_cast<Version>(version);
-      if (!d.Octets(msg, "community", &out->community) || !d.Pdu(msg, &out->pdu) ||
-          !d.End(msg, "message")) {
+      // The v3 fields take their defaults, as in a fresh Message (clear() keeps the capacity).
+      out->msg_id = 0;
+      out->max_size = Message{}.max_size;
+      out->flags = 0;
+      out->security_model = kSecurityModelUsm;
+      ClearUsm(&out->usm);
+      out->context_engine_id.clear();
+      out->context_name.clear();
+      out->encrypted_pdu.clear();
+      if (!d.Octets(msg, "community", &out->community) ||
+          !d.Pdu(msg, &out->pdu, out->version) || !d.End(msg, "message")) {
         return d.status();
       }
       return absl::OkStatus();

@@ -222,10 +222,12 @@ void Walk(Client& client, const AgentRef& agent, Oid root, WalkOptions options,
 
 std::future<absl::StatusOr<std::vector<VarBind>>> Walk(Client& client, const AgentRef& agent,
                                                        Oid root, WalkOptions options) {
-  auto [promise, future] = MakePromise<std::vector<VarBind>>();
+  auto made = MakePromise<std::vector<VarBind>>();
+  std::shared_ptr<std::promise<absl::StatusOr<std::vector<VarBind>>>> promise = made.first;
+  auto future = std::move(made.second);
   Walk(client, agent, std::move(root), options,
        [promise](absl::StatusOr<std::vector<VarBind>> r) { promise->set_value(std::move(r)); });
-  return std::move(future);
+  return future;
 }
 
 void GetTable(Client& client, const AgentRef& agent, std::vector<Oid> tables, WalkOptions options,
@@ -272,10 +274,12 @@ void GetTable(Client& client, const AgentRef& agent, std::vector<Oid> tables, Wa
 
 std::future<absl::StatusOr<Table>> GetTable(Client& client, const AgentRef& agent,
                                             std::vector<Oid> tables, WalkOptions options) {
-  auto [promise, future] = MakePromise<Table>();
+  auto made = MakePromise<Table>();
+  std::shared_ptr<std::promise<absl::StatusOr<Table>>> promise = made.first;
+  auto future = std::move(made.second);
   GetTable(client, agent, std::move(tables), options,
            [promise](absl::StatusOr<Table> r) { promise->set_value(std::move(r)); });
-  return std::move(future);
+  return future;
 }
 
 DeviceInventory InventoryFromBindings(const std::vector<VarBind>& bindings) {
@@ -384,10 +388,12 @@ void GetInventory(Client& client, const AgentRef& agent, WalkOptions options,
 
 std::future<absl::StatusOr<DeviceInventory>> GetInventory(Client& client, const AgentRef& agent,
                                                           WalkOptions options) {
-  auto [promise, future] = MakePromise<DeviceInventory>();
+  auto made = MakePromise<DeviceInventory>();
+  std::shared_ptr<std::promise<absl::StatusOr<DeviceInventory>>> promise = made.first;
+  auto future = std::move(made.second);
   GetInventory(client, agent, options,
                [promise](absl::StatusOr<DeviceInventory> r) { promise->set_value(std::move(r)); });
-  return std::move(future);
+  return future;
 }
 
 }  // namespace cistern::snmp

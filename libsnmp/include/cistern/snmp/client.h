@@ -11,9 +11,10 @@
 // How it works: one I/O thread owns the socket, the table of requests in flight and every agent's
 // state. Send() only queues the request and wakes that thread, which assigns the request-id
 // (v3: msgID too), registers it, and only then sends — a reply can never arrive before its request
-// is known. Replies are matched by id AND by source address: a reply from any other address or
-// port, a duplicate, a late reply to a finished request, or bytes that do not decode are counted
-// (stats()) and dropped, never delivered. Each attempt has its own timeout (growing by `backoff`
+// is known. Replies are matched by id AND by source address, and must fit the request (the same
+// names for a Get, names after the asked ones for a GetNext, …): a reply from any other address
+// or port, a duplicate, a late reply to a finished request, bindings that cannot answer the
+// request, or bytes that do not decode are counted (stats()) and dropped, never delivered. Each attempt has its own timeout (growing by `backoff`
 // per retry); after the last, the request fails with DeadlineExceeded. At most
 // `max_in_flight_per_agent` requests per agent and `max_in_flight` in all are on the wire; the
 // rest wait in their agent's queue, in order. Nothing expires when idle: the thread sleeps until a
@@ -101,6 +102,8 @@ struct ClientStats {
   uint64_t matched = 0;           // replies delivered to a request
   uint64_t malformed = 0;         // datagrams that did not decode
   uint64_t unmatched = 0;         // well-formed replies to no request in flight (late, duplicate)
+  uint64_t mismatched = 0;        // replies whose id matched and whose bindings cannot answer
+                                  // the request (damaged or forged), dropped
   uint64_t wrong_source = 0;      // replies whose id matched, from another address or port
   uint64_t auth_failures = 0;     // v3 messages failing authentication or decryption, dropped
   uint64_t timeouts = 0;          // requests failed after their last attempt
