@@ -61,6 +61,7 @@
 #include <utility>
 #include <vector>
 
+#include "../snmp/snmp_peers.h"
 #include "../snmp/snmprec_reader.h"
 #include "catch2/catch.hpp"
 #include "cistern/snmp/oid.h"
@@ -886,75 +887,6 @@ TEST_CASE("every shared recording reads", "[snmprec]") {
 
 const std::string kFleetScript = kSharedDir + "/tools/snmpsim-fleet";
 
-// A UDP port on 127.0.0.1, below the usual ephemeral range (so that client sockets do not take
-// it before snmpsimd binds it), free a moment ago.
-int PickFreePort() {
-  std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int> dist(20000, 32000);
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const int port = dist(rng);
-    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) continue;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    const bool is_free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    close(fd);
-    if (is_free) return port;
-  }
-  return -1;
-}
-
-// One snmpsim agent serving one recording, through ../shared/tools/snmpsim-fleet with a run
-// directory of its own (so tests may run in parallel). The destructor runs the script's `stop`,
-// which kills snmpsimd by the PID it recorded, and makes sure that PID is gone.
-class SnmpsimAgent {
- public:
-  SnmpsimAgent() = default;
-  SnmpsimAgent(const SnmpsimAgent&) = delete;
-  SnmpsimAgent& operator=(const SnmpsimAgent&) = delete;
-  ~SnmpsimAgent() { Stop(); }
-
-  // Empty on success, else what went wrong (with the script's output).
-  std::string Start(const std::string& device) {
-    run_dir_ = kTmpDir + "/netsnmp_format_snmpsim/" + device;
-    std::filesystem::create_directories(run_dir_);
-    port_ = PickFreePort();
-    if (port_ < 0) return "no free UDP port on 127.0.0.1";
-    env_ = {"N=1", "DEVICES=" + device, "BASE_PORT=" + std::to_string(port_), "MODE=v2c",
-            "RUN_DIR=" + run_dir_};
-    started_ = true;  // from here on, Stop() runs even if the start fails half-way
-    const ProcessResult r =
-        RunProcess({"bash", kFleetScript, "start"}, env_, std::chrono::seconds(240));
-    if (r.timed_out) return "snmpsim-fleet start timed out:\n" + r.out + r.err;
-    if (r.exit_code != 0 || r.out.find("snmpsimd pid") == std::string::npos) {
-      return "snmpsim-fleet start failed:\n" + r.out + r.err;
-    }
-    return "";
-  }
-
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
-  void Stop() {
-    if (!started_) return;
-    started_ = false;
-    pid_t pid = -1;
-    if (std::ifstream pid_file(run_dir_ + "/snmpsimd.pid"); pid_file) pid_file >> pid;
-    RunProcess({"bash", kFleetScript, "stop"}, env_, std::chrono::seconds(30));
-    if (pid > 0 && kill(pid, 0) == 0) {
-      // Still there after the script's own stop (it waits 5 s): kill that PID, nothing else.
-      kill(pid, SIGKILL);
-    }
-  }
-
- private:
-  std::string run_dir_;
-  std::vector<std::string> env_;
-  int port_ = -1;
-  bool started_ = false;
-};
-
 struct WalkEntry {
   Oid oid;
   std::string text;  // the whole variable, newlines inside included, no trailing newline
@@ -1025,10 +957,15 @@ void CheckAgreement(const std::string& device) {
   absl::StatusOr<std::vector<SnmprecRecord>> records = ReadSnmprecRecords(recording);
   REQUIRE(records.ok());
 
-  SnmpsimAgent agent;
-  const std::string start_error = agent.Start(device);
-  INFO(start_error);
-  REQUIRE(start_error.empty());
+  // One agent of its own per recording (so cases may run in parallel), started and stopped by PID
+  // by the shared test support (with its watchdog, should this test die).
+  cistern::testing::SnmpsimFleetOptions fleet_options;
+  fleet_options.agents = 1;
+  fleet_options.devices = {device};
+  auto fleet = cistern::testing::SnmpsimFleet::Start(fleet_options);
+  INFO((fleet.ok() ? std::string() : std::string(fleet.status().message())));
+  REQUIRE(fleet.ok());
+  const cistern::testing::SnmpsimAgent& agent = (*fleet)->agents().front();
 
   // -Cc: h3c-e528-2's recording has a line out of order, and snmpsim serves walks in file order.
   const ProcessResult walk = RunProcess({"snmpbulkwalk", "-v2c", "-c", "public", "-On", "-m", "",
