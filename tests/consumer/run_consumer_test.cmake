@@ -1,9 +1,10 @@
 # Installs the Cistern libraries (no apps, so no gRPC, Protobuf or libpcap involved) into a
 # temporary prefix, then builds two consumer projects against that prefix:
-#   1. find_package(Cistern COMPONENTS base sflow proto snmp) and find_package(cistern_sflow): must
-#      build and run (it decodes and re-encodes a datagram, and decodes a frame);
-#   2. find_package(Cistern REQUIRED COMPONENTS sflow catena): must fail, naming the missing
-#      component (libcatena is not written yet).
+#   1. find_package(Cistern COMPONENTS base sflow proto snmp catena) and find_package(cistern_sflow):
+#      must build and run (it round-trips a datagram, a frame, an SNMP message and a chunk, and
+#      stores and reads back a sample in a database);
+#   2. find_package(Cistern REQUIRED COMPONENTS sflow analytics): must fail, naming the missing
+#      component (libanalytics is not written yet).
 # Usage: cmake -DSOURCE_DIR=... -DWORK_DIR=... -P run_consumer_test.cmake
 cmake_minimum_required(VERSION 3.25)
 
@@ -38,12 +39,12 @@ message(STATUS "consumer built against the installed packages and ran")
 
 # 2. A component that is not installed must fail to configure, with a clear message.
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${project} -B ${WORK_DIR}/consumer-missing -G Ninja
-                        -DCMAKE_PREFIX_PATH=${prefix} "-DCONSUMER_COMPONENTS=sflow;catena"
+                        -DCMAKE_PREFIX_PATH=${prefix} "-DCONSUMER_COMPONENTS=sflow;analytics"
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(rc EQUAL 0)
-  message(FATAL_ERROR "a consumer asking for the uninstalled component 'catena' configured")
+  message(FATAL_ERROR "a consumer asking for the uninstalled component 'analytics' configured")
 endif()
-if(NOT "${out}${err}" MATCHES "component\\(s\\) not installed.*catena")
-  message(FATAL_ERROR "missing-component failure does not name 'catena':\n${out}\n${err}")
+if(NOT "${out}${err}" MATCHES "component\\(s\\) not installed.*analytics")
+  message(FATAL_ERROR "missing-component failure does not name 'analytics':\n${out}\n${err}")
 endif()
 message(STATUS "missing component reported: OK")

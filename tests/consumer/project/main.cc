@@ -1,9 +1,14 @@
 // Builds an sFlow datagram with the installed libsflow, encodes, decodes and compares it; then
 // decodes an Ethernet/IPv4/UDP frame with the installed libproto; then encodes and decodes an SNMP
-// GetRequest with the installed libsnmp.
+// GetRequest with the installed libsnmp; then stores a sample in a libcatena database in a
+// temporary directory and reads it back.
+#include <stdlib.h>
+
 #include <cstdio>
+#include <string>
 #include <vector>
 
+#include "cistern/catena/db.h"
 #include "cistern/proto/decoder.h"
 #include "cistern/sflow/codec.h"
 #include "cistern/snmp/message.h"
@@ -46,5 +51,33 @@ int main() {
     return 1;
   }
   std::printf("consumer: %zu-byte SNMP GetRequest round-tripped\n", bytes.size());
+
+  char dir_template[] = "/tmp/cistern-consumer-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) return 1;
+  const std::string dir = std::string(dir_template) + "/db";
+  using namespace cistern::catena;
+  {
+    auto db = Db::Open(dir, DbOptions());
+    if (!db.ok()) return 1;
+    auto ref = (*db)->GetOrCreateSeries({"ifHCInOctets", {{"instance", "sw1"}}});
+    if (!ref.ok() || !(*db)->Append(*ref, 1736121607441, Value::Int(102923628241023)).ok() ||
+        !(*db)->Close().ok()) {
+      return 1;
+    }
+  }
+  DbOptions read_only;
+  read_only.read_only = true;
+  auto db = Db::Open(dir, read_only);
+  if (!db.ok()) return 1;
+  auto snapshot = (*db)->Snapshot();
+  auto ids = snapshot->Select({});
+  if (!ids.ok() || ids->size() != 1) return 1;
+  int64_t t;
+  Value v;
+  if (snapshot->Open((*ids)[0], 0, INT64_MAX)->Next(&t, &v, 1) != 1 || v.AsInt() != 102923628241023) {
+    return 1;
+  }
+  std::printf("consumer: sample stored and read back from %s\n", dir.c_str());
+  std::system(("rm -rf " + std::string(dir_template)).c_str());
   return 0;
 }
