@@ -9,6 +9,7 @@ int RunDecode(int argc, char** argv);    // decode sFlow from a capture or a liv
 int RunGenerate(int argc, char** argv);  // write a capture of sFlow datagrams built by libsflow
 int RunPackets(int argc, char** argv);   // print Wireshark fields of every frame of a capture
 int RunSnmp(int argc, char** argv);      // SNMP get/getnext/walk/bulkwalk/table/poll
+int RunTsdb(int argc, char** argv);      // libcatena database: import/export/query/inspect/verify
 
 }  // namespace cistern::cli
 

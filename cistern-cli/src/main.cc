@@ -16,6 +16,7 @@ constexpr char kUsage[] =
     "  packets   decode every frame of a capture; print Wireshark fields as tshark -T fields\n"
     "  snmp      SNMP get, getnext, walk, bulkwalk, table (net-snmp's options and -On output)\n"
     "            and poll (the inventory of many agents at once)\n"
+    "  tsdb      a libcatena time-series database: import, export, query, inspect, verify\n"
     "\n"
     "Run 'cistern-cli <command> --help' for a command's options.\n";
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   if (command == "generate") return cistern::cli::RunGenerate(argc - 1, argv + 1);
   if (command == "packets") return cistern::cli::RunPackets(argc - 1, argv + 1);
   if (command == "snmp") return cistern::cli::RunSnmp(argc - 1, argv + 1);
+  if (command == "tsdb") return cistern::cli::RunTsdb(argc - 1, argv + 1);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -516,10 +516,12 @@ class DbImpl : public Db {
         s->ooo.clear();
         s->samples = 0;
       }
+      head_samples_ = 0;
+      head_min_t_ = std::numeric_limits<int64_t>::max();
+      head_max_t_ = std::numeric_limits<int64_t>::min();
+      stats_.rejected_conflicting += flush_conflicting_;
+      flush_conflicting_ = 0;
     }
-    head_samples_ = 0;
-    head_min_t_ = std::numeric_limits<int64_t>::max();
-    head_max_t_ = std::numeric_limits<int64_t>::min();
     // The log restarts with every series, so that it never depends on removed segments.
     CISTERN_ASSIGN_OR_RETURN(uint32_t seq, wal_->Rotate());
     for (const auto& [ref, s] : UnlockedSeries()) CISTERN_RETURN_IF_ERROR(wal_->AppendSeries(ref, s->key));
@@ -561,7 +563,13 @@ class DbImpl : public Db {
     s.series = shared_->series.size();
     s.head_samples = head_samples_;
     s.blocks = shared_->blocks->size();
-    for (const auto& b : *shared_->blocks) s.block_bytes += b->block->stats().file_bytes;
+    s.min_time_ms = head_min_t_;
+    s.max_time_ms = head_max_t_;
+    for (const auto& b : *shared_->blocks) {
+      s.block_bytes += b->block->stats().file_bytes;
+      s.min_time_ms = std::min(s.min_time_ms, b->block->meta().mint);
+      s.max_time_ms = std::max(s.max_time_ms, b->block->meta().maxt);
+    }
     for (const absl::Status& p : problems_) s.problems.emplace_back(p.message());
     return s;
   }
@@ -666,9 +674,7 @@ class DbImpl : public Db {
       all.push_back(Sample{s.open_t[i], Value{s.open_type, s.open_v[i]}});
     }
     all.insert(all.end(), s.ooo.begin(), s.ooo.end());
-    uint64_t conflicting = 0;
-    SortAndDedup(&all, &conflicting);
-    stats_.rejected_conflicting += conflicting;
+    SortAndDedup(&all, &flush_conflicting_);
     return ChunkSamples(all);
   }
 
@@ -746,11 +752,14 @@ class DbImpl : public Db {
   SeriesRef next_ref_ = 0;
   uint64_t next_block_id_ = 1;
   std::vector<WalSample> pending_;
+  // Written by the writer under the exclusive lock (or before the Db is shared), so that stats()
+  // may read them from any thread under the shared lock.
   uint64_t head_samples_ = 0;
   int64_t head_min_t_ = std::numeric_limits<int64_t>::max();
   int64_t head_max_t_ = std::numeric_limits<int64_t>::min();
   DbStats stats_;
   std::vector<absl::Status> problems_;
+  uint64_t flush_conflicting_ = 0;  // writer only
 };
 
 }  // namespace
@@ -882,6 +891,8 @@ absl::Status DbImpl::Compact() {
     if (failed.contains(group_key)) return absl::OkStatus();
     if (absl::Status s = MergeBlocks(group); !s.ok()) {
       if (!absl::IsDataLoss(s)) return s;
+      absl::MutexLock lock(&shared_->mu);
+      ++stats_.damaged_chunks;
       problems_.push_back(s);  // leave the damaged blocks as they are; the rest stays readable
       failed[group_key] = true;
       return absl::OkStatus();

@@ -24,6 +24,7 @@
 #define CISTERN_CATENA_DB_H_
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +65,9 @@ using SeriesRef = uint64_t;
 
 struct DbStats {
   uint64_t series = 0;
+  // The oldest and newest timestamps held (blocks and head); min > max when empty.
+  int64_t min_time_ms = INT64_MAX;
+  int64_t max_time_ms = INT64_MIN;
   uint64_t head_samples = 0;
   uint64_t blocks = 0;
   uint64_t block_bytes = 0;
@@ -73,8 +77,8 @@ struct DbStats {
   uint64_t rejected_conflicting = 0;  // same timestamp, another value
   uint64_t wal_records_replayed = 0;
   uint64_t wal_torn_bytes_cut = 0;
-  uint64_t damaged_blocks = 0;
-  uint64_t damaged_chunks = 0;
+  uint64_t damaged_blocks = 0;  // refused at open (their data is not readable)
+  uint64_t damaged_chunks = 0;  // met by compaction (the blocks holding them are left as they are)
   // Damaged files met at open or in compaction (DataLoss messages naming file and offset).
   std::vector<std::string> problems;
 };
