@@ -88,6 +88,9 @@ absl::Status BlockBuilder::Write(const std::string& path, BlockMeta meta) {
     PutVarint(&index, t.length);
     PutFixed32(&index, t.crc);
   }
+  // Value streams follow the timestamp streams, in series and chunk order: their offsets are
+  // implied by their lengths.
+  PutVarint(&index, data.size());
   meta.samples = 0;
   bool first = true;
   PutVarint(&index, series_.size());
@@ -111,7 +114,6 @@ absl::Status BlockBuilder::Write(const std::string& path, BlockMeta meta) {
       PutVarint(&index, static_cast<uint64_t>(ch.maxt - ch.mint));
       PutVarint(&index, ch.count);
       PutVarint(&index, chunk_ts[s][c]);
-      PutVarint(&index, data.size());
       PutVarint(&index, ch.values.size());
       PutFixed32(&index, Crc32c(ch.values));
       data.append(ch.values);
@@ -236,6 +238,8 @@ absl::Status Block::ParseIndex(std::string_view index, uint64_t index_offset) {
     ts_streams_.push_back(t);
   }
   if (!r.ok()) return bad("timestamp stream table");
+  uint64_t value_offset = r.Varint();
+  if (!r.ok() || value_offset > index_offset) return bad("value region offset");
   auto sym = [&](uint64_t id) -> const std::string* {
     return id < symbols_.size() ? &symbols_[id] : nullptr;
   };
@@ -254,7 +258,7 @@ absl::Status Block::ParseIndex(std::string_view index, uint64_t index_offset) {
       if (!r.ok() || name == nullptr || value == nullptr) return bad("series label");
       bs.key.labels.push_back(Label{*name, *value});
     }
-    const uint64_t nchunks = r.Count(10);
+    const uint64_t nchunks = r.Count(9);
     int64_t prev = 0;
     for (uint64_t c = 0; c < nchunks; ++c) {
       ChunkMeta m;
@@ -263,7 +267,7 @@ absl::Status Block::ParseIndex(std::string_view index, uint64_t index_offset) {
       m.maxt = m.mint + static_cast<int64_t>(span);
       const uint64_t count = r.Varint();
       const uint64_t ts = r.Varint();
-      m.value_offset = r.Varint();
+      m.value_offset = value_offset;
       const uint64_t vlen = r.Varint();
       m.value_crc = r.Fixed32();
       if (!r.ok()) return bad("chunk entry");
@@ -275,6 +279,7 @@ absl::Status Block::ParseIndex(std::string_view index, uint64_t index_offset) {
       m.count = static_cast<uint32_t>(count);
       m.ts_stream = static_cast<uint32_t>(ts);
       m.value_length = static_cast<uint32_t>(vlen);
+      value_offset += vlen;
       prev = m.maxt;
       bs.chunks.push_back(m);
     }

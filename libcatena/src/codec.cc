@@ -145,10 +145,13 @@ absl::Status DecodeFrames(BitReader* r, size_t count, uint64_t* out) {
     } else if (mode == kModeRice) {
       const int k = static_cast<int>(r->Get(6));
       for (size_t i = 0; i < n; ++i) {
-        const uint64_t w = r->Peek();
+        const uint64_t w = r->Peek();  // at least 57 valid bits
         const int q = w == 0 ? 64 : std::countr_zero(w);
         uint64_t u;
-        if (q < kRiceEscape) {
+        if (q < kRiceEscape && q + 1 + k <= 57) {  // all in the word already read
+          u = (static_cast<uint64_t>(q) << k) | ((w >> (q + 1)) & ((uint64_t{1} << k) - 1));
+          r->Skip(static_cast<size_t>(q + 1 + k));
+        } else if (q < kRiceEscape) {
           r->Skip(static_cast<size_t>(q) + 1);
           u = (static_cast<uint64_t>(q) << k) | r->Get(k);
         } else {

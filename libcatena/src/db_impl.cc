@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <utility>
 
@@ -217,6 +218,17 @@ class MergedCursor : public SeriesCursor {
     while (n < capacity) {
       if (pos_ == buf_t_.size()) {
         if (!LoadNext()) break;
+        continue;
+      }
+      // Fast path: the rest of the buffer lies inside the range and has one type.
+      const size_t left = buf_t_.size() - pos_;
+      if (buf_type_.empty() && buf_t_[pos_] >= mint_ && buf_t_.back() <= maxt_) {
+        const size_t m = std::min(left, capacity - n);
+        std::memcpy(timestamps + n, buf_t_.data() + pos_, m * sizeof(int64_t));
+        const uint64_t* v = buf_v_.data() + pos_;
+        for (size_t i = 0; i < m; ++i) values[n + i] = Value{type_, v[i]};
+        n += m;
+        pos_ += m;
         continue;
       }
       const int64_t t = buf_t_[pos_];
