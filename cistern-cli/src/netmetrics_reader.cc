@@ -148,7 +148,7 @@ absl::StatusOr<std::vector<NetmetricsSeries>> ParseNetmetricsSeriesCsv(std::stri
   const std::vector<CsvField>& header = (*rows)[0];
   enum Column { kId, kKind, kMetric, kLabels, kNPoints, kFirstPoint, kColumns };
   static constexpr std::string_view kNames[kColumns] = {"id",     "kind",     "metric",
-                                                         "labels", "n_points", "first_point"};
+                                                        "labels", "n_points", "first_point"};
   size_t col[kColumns];
   for (size_t c = 0; c < kColumns; ++c) {
     const auto it = std::find_if(header.begin(), header.end(),
@@ -164,8 +164,8 @@ absl::StatusOr<std::vector<NetmetricsSeries>> ParseNetmetricsSeriesCsv(std::stri
   for (size_t r = 1; r < rows->size(); ++r) {
     const std::vector<CsvField>& row = (*rows)[r];
     const auto where = [&](const CsvField& f) {
-      return "netmetrics: " + name + ":" + std::to_string(f.line) + ":" +
-             std::to_string(f.column) + ": ";
+      return "netmetrics: " + name + ":" + std::to_string(f.line) + ":" + std::to_string(f.column) +
+             ": ";
     };
     if (row.size() != header.size()) {
       return absl::InvalidArgumentError(where(row[0]) + "row has " + std::to_string(row.size()) +
@@ -248,10 +248,10 @@ absl::StatusOr<std::unique_ptr<NetmetricsReader>> NetmetricsReader::Open(const s
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size != total * kRecordBytes) {
     ::close(fd);
-    return absl::InvalidArgumentError(
-        "netmetrics: " + bin_path + " holds " + std::to_string(size) + " bytes, but " + csv_path +
-        " lists " + std::to_string(total) + " points (" + std::to_string(total * kRecordBytes) +
-        " bytes)");
+    return absl::InvalidArgumentError("netmetrics: " + bin_path + " holds " + std::to_string(size) +
+                                      " bytes, but " + csv_path + " lists " +
+                                      std::to_string(total) + " points (" +
+                                      std::to_string(total * kRecordBytes) + " bytes)");
   }
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   return std::unique_ptr<NetmetricsReader>(
@@ -282,8 +282,8 @@ bool NetmetricsReader::Next(NetmetricsChunk* chunk) {
   raw_.resize(bytes);
   const uint64_t at = (s.first_point + offset_) * kRecordBytes;
   for (size_t done = 0; done < bytes;) {
-    const ssize_t got = ::pread(fd_, raw_.data() + done, bytes - done,
-                                static_cast<off_t>(at + done));
+    const ssize_t got =
+        ::pread(fd_, raw_.data() + done, bytes - done, static_cast<off_t>(at + done));
     if (got > 0) {
       done += static_cast<size_t>(got);
     } else if (got == 0) {

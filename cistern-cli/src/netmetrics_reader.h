@@ -6,7 +6,9 @@
 //   if (!reader.ok()) return reader.status();
 //   cistern::cli::NetmetricsChunk c;
 //   while ((*reader)->Next(&c)) {
-//     for (size_t i = 0; i < c.timestamps.size(); ++i) Append(c.series->key, c.timestamps[i], c.value(i));
+//     for (size_t i = 0; i < c.timestamps.size(); ++i) {
+//       Add(c.series->key, c.timestamps[i], c.value(i));  // Value::Int or Value::Float by kind
+//     }
 //   }
 //   if (!(*reader)->status().ok()) return (*reader)->status();
 //

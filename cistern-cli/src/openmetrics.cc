@@ -85,9 +85,15 @@ bool ParseLabelValue(std::string_view s, size_t* pos, std::string* value, Syntax
     }
     if (p + 1 >= s.size()) return Error(err, p, "label value not terminated (ends in '\\')");
     switch (s[p + 1]) {
-      case '\\': value->push_back('\\'); break;
-      case '"': value->push_back('"'); break;
-      case 'n': value->push_back('\n'); break;
+      case '\\':
+        value->push_back('\\');
+        break;
+      case '"':
+        value->push_back('"');
+        break;
+      case 'n':
+        value->push_back('\n');
+        break;
       default:
         return Error(err, p,
                      std::string("unknown escape '\\") + s[p + 1] +
@@ -196,6 +202,7 @@ bool ParseValueToken(std::string_view tok, Value* out, std::string* why) {
   const char* const end = p + tok.size();
   bool neg = false;
   if (p < end && (*p == '-' || *p == '+')) neg = *p++ == '-';
+  const char* const unsigned_start = p;
   // A plain decimal integer that fits int64.
   const char* digits = p;
   while (p < end && IsDigit(*p)) ++p;
@@ -213,7 +220,7 @@ bool ParseValueToken(std::string_view tok, Value* out, std::string* why) {
     }
     // Does not fit int64: a float, below.
   }
-  p = tok.data() + ((tok.size() > 0 && (tok[0] == '-' || tok[0] == '+')) ? 1 : 0);
+  p = unsigned_start;
   const std::string_view rest(p, static_cast<size_t>(end - p));
   double d;
   if (EqualsIgnoreCase(rest, "inf") || EqualsIgnoreCase(rest, "infinity")) {
@@ -385,8 +392,8 @@ OpenMetricsReader::~OpenMetricsReader() {
   if (close_fd_) ::close(fd_);
 }
 
-absl::StatusOr<std::unique_ptr<OpenMetricsReader>> OpenMetricsReader::Open(
-    const std::string& path, const Options& options) {
+absl::StatusOr<std::unique_ptr<OpenMetricsReader>> OpenMetricsReader::Open(const std::string& path,
+                                                                           const Options& options) {
   int fd = 0;
   if (path != "-") {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -420,9 +427,9 @@ bool OpenMetricsReader::Refill() {
   const size_t have = static_cast<size_t>(end_ - pos_);
   if (buffer_ == nullptr || have == capacity_) {
     if (have >= options_.max_line_bytes) {
-      status_ = absl::ResourceExhaustedError(
-          "openmetrics: " + name_ + ":" + std::to_string(line_ + 1) + ": line longer than " +
-          std::to_string(options_.max_line_bytes) + " bytes");
+      status_ = absl::ResourceExhaustedError("openmetrics: " + name_ + ":" +
+                                             std::to_string(line_ + 1) + ": line longer than " +
+                                             std::to_string(options_.max_line_bytes) + " bytes");
       return false;
     }
     const size_t capacity = buffer_ == nullptr ? options_.block_size : 2 * capacity_;
@@ -455,9 +462,10 @@ bool OpenMetricsReader::Refill() {
 bool OpenMetricsReader::NextLine(std::string_view* line) {
   while (true) {
     const size_t avail = static_cast<size_t>(end_ - pos_);
-    const char* nl = avail > scanned_ ? static_cast<const char*>(
-                                            std::memchr(pos_ + scanned_, '\n', avail - scanned_))
-                                      : nullptr;
+    const char* nl =
+        avail > scanned_
+            ? static_cast<const char*>(std::memchr(pos_ + scanned_, '\n', avail - scanned_))
+            : nullptr;
     const char* stop;
     if (nl != nullptr) {
       stop = nl;
@@ -475,8 +483,8 @@ bool OpenMetricsReader::NextLine(std::string_view* line) {
     ++line_;
     size_t len = static_cast<size_t>(stop - begin);
     if (len > options_.max_line_bytes) {
-      status_ = absl::ResourceExhaustedError("openmetrics: " + name_ + ":" +
-                                             std::to_string(line_) + ": line longer than " +
+      status_ = absl::ResourceExhaustedError("openmetrics: " + name_ + ":" + std::to_string(line_) +
+                                             ": line longer than " +
                                              std::to_string(options_.max_line_bytes) + " bytes");
       return false;
     }

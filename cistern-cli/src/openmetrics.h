@@ -86,7 +86,7 @@ class OpenMetricsReader {
   struct Options {
     int64_t default_timestamp_ms = 0;  // for samples without a timestamp
     TimestampUnit timestamp_unit = TimestampUnit::kSeconds;
-    size_t block_size = size_t{4} << 20;        // bytes per read(); the buffer grows for long lines
+    size_t block_size = size_t{4} << 20;       // bytes per read(); the buffer grows for long lines
     size_t max_line_bytes = size_t{64} << 20;  // longer lines: ResourceExhausted
   };
 
@@ -112,8 +112,8 @@ class OpenMetricsReader {
   // OK while reading and after a clean end; the error otherwise.
   const absl::Status& status() const { return status_; }
 
-  uint64_t lines() const { return line_; }      // lines read so far
-  uint64_t samples() const { return samples_; }  // samples returned so far
+  uint64_t lines() const { return line_; }                 // lines read so far
+  uint64_t samples() const { return samples_; }            // samples returned so far
   bool saw_eof_marker() const { return saw_eof_marker_; }  // "# EOF" was read
 
  private:

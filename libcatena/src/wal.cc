@@ -196,8 +196,7 @@ bool DecodeSeriesPayload(std::string_view payload, uint64_t* ref, SeriesKey* key
   return true;
 }
 
-bool DecodeSamplesPayload(std::string_view payload, std::vector<WalSample>* out,
-                          std::string* why) {
+bool DecodeSamplesPayload(std::string_view payload, std::vector<WalSample>* out, std::string* why) {
   Cursor c(payload);
   uint64_t n = 0;
   if (!c.Varint(&n)) {
@@ -299,8 +298,8 @@ DecodeResult DecodeRecords(std::string_view bytes, const WalReplayHandler& handl
     const uint32_t stored_crc = LoadU32(h + 4);
     if (length > kWalMaxPayloadBytes) {
       r.stop = Stop::kBad;
-      r.why = absl::StrCat("payload length ", length, " exceeds the limit of ",
-                           kWalMaxPayloadBytes);
+      r.why =
+          absl::StrCat("payload length ", length, " exceeds the limit of ", kWalMaxPayloadBytes);
       break;
     }
     if (length > left - kWalRecordHeaderBytes) {
@@ -433,8 +432,8 @@ absl::Status CreateDirs(const std::string& dir) {
     struct stat st;
     if (::stat(p.c_str(), &st) == 0) {
       if (!S_ISDIR(st.st_mode)) {
-        return absl::FailedPreconditionError(absl::StrCat("wal: ", p.string(),
-                                                          " is not a directory"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("wal: ", p.string(), " is not a directory"));
       }
       break;
     }
@@ -548,7 +547,8 @@ absl::Status ReplaySegment(const std::string& path, bool last, bool repair,
           clean = true;
         } else {
           bad_at = base;
-          why = absl::StrCat("bad record at byte ", bad_at, ": ", IncompleteWhy(size - base, needed));
+          why =
+              absl::StrCat("bad record at byte ", bad_at, ": ", IncompleteWhy(size - base, needed));
         }
         break;
       }
@@ -655,8 +655,8 @@ absl::StatusOr<WalReplayStats> ReplayWal(const std::string& wal_dir,
       }
     }
     CISTERN_RETURN_IF_ERROR(ReplaySegment(WalSegmentPath(wal_dir, segments[i]),
-                                          i + 1 == segments.size(), repair, handler, &buf,
-                                          &scratch, &stats));
+                                          i + 1 == segments.size(), repair, handler, &buf, &scratch,
+                                          &stats));
   }
   return stats;
 }
@@ -811,9 +811,9 @@ absl::Status WalWriter::AppendSeries(uint64_t ref, const SeriesKey& key) {
     too_long |= l.name.size() > kWalMaxStringBytes || l.value.size() > kWalMaxStringBytes;
   }
   if (too_long) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "wal: series ", key.metric.substr(0, 64), ": a name or value is longer than ",
-        kWalMaxStringBytes, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat("wal: series ", key.metric.substr(0, 64),
+                                                   ": a name or value is longer than ",
+                                                   kWalMaxStringBytes, " bytes"));
   }
   char* const start = Reserve(max_size);
   char* p = start + kWalRecordHeaderBytes;
@@ -861,7 +861,8 @@ absl::Status WalWriter::AppendSamples(absl::Span<const WalSample> samples) {
       }
     }
     if (bad_type) {  // nothing of this record is kept (earlier records of the call are)
-      return absl::InvalidArgumentError("wal: a sample has a value type that is neither float nor int");
+      return absl::InvalidArgumentError(
+          "wal: a sample has a value type that is neither float nor int");
     }
     const size_t length = static_cast<size_t>(p - start) - kWalRecordHeaderBytes;
     StoreU32(start, static_cast<uint32_t>(length));
@@ -908,7 +909,8 @@ absl::Status WalWriter::Sync() {
 absl::StatusOr<uint32_t> WalWriter::Rotate() {
   if (!failed_.ok()) return failed_;
   if (stats_.segment == UINT32_MAX) {
-    return absl::FailedPreconditionError(absl::StrCat("wal: ", dir_, ": segment numbers exhausted"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("wal: ", dir_, ": segment numbers exhausted"));
   }
   CISTERN_RETURN_IF_ERROR(Commit());
   CISTERN_RETURN_IF_ERROR(SealSegment());

@@ -139,10 +139,11 @@ std::vector<WalSample> SpecialSamples() {
                              0x8000000000000000ull, 0x0000000000000000ull, 0x7FF0000000000000ull,
                              0xFFF0000000000000ull, 0x0000000000000001ull, 0x7FEFFFFFFFFFFFFFull,
                              0x400921FB54442D18ull};
-  const int64_t ints[] = {INT64_MIN, INT64_MAX, 0, -1, 1, INT64_MIN + 1, INT64_MAX - 1,
-                          int64_t{1} << 62};
-  const int64_t times[] = {INT64_MIN, INT64_MAX, 0,         -1, 1, INT64_MIN, INT64_MAX,
-                           1736121607441, 1736121607442, -1736121607441};
+  const int64_t ints[] = {INT64_MIN,     INT64_MAX,       0, -1, 1, INT64_MIN + 1,
+                          INT64_MAX - 1, int64_t{1} << 62};
+  const int64_t times[] = {
+      INT64_MIN,     INT64_MAX,     0, -1, 1, INT64_MIN, INT64_MAX, 1736121607441,
+      1736121607442, -1736121607441};
   const uint64_t refs[] = {0, UINT64_MAX, 1, UINT64_MAX - 1, uint64_t{1} << 63, 42, 42, 0};
   std::vector<WalSample> out;
   size_t i = 0;
@@ -213,9 +214,8 @@ void CheckBad(const std::string& segment, size_t at, std::string_view why) {
   const absl::Status s = DecodeWalSegment(segment, {}, &valid);
   INFO(s.ToString());
   CHECK(s.code() == absl::StatusCode::kDataLoss);
-  const std::string prefix =
-      (at == 0 ? "wal: bad segment header at byte 0: " : "wal: bad record at byte " +
-                                                             std::to_string(at) + ": ");
+  const std::string prefix = (at == 0 ? "wal: bad segment header at byte 0: "
+                                      : "wal: bad record at byte " + std::to_string(at) + ": ");
   CHECK(Msg(s).rfind(prefix, 0) == 0);
   CHECK(Msg(s).find(why) != std::string::npos);
   CHECK(valid == (at == 0 ? 0 : at));
@@ -231,7 +231,9 @@ TEST_CASE("WAL: series and samples of both types round-trip bit for bit", "[cate
     std::vector<std::pair<uint64_t, SeriesKey>> series = {
         {0, {"up", {}}},
         {1, {"ifHCInOctets", {{"instance", "sw1"}, {"ifName", "xe-0/0/1"}}}},
-        {UINT64_MAX, {"m", {{"empty", ""}, {"utf8", "żółw \xF0\x9F\x90\xA2"}, {"nul", std::string("a\0b", 3)}}}},
+        {UINT64_MAX,
+         {"m",
+          {{"empty", ""}, {"utf8", "żółw \xF0\x9F\x90\xA2"}, {"nul", std::string("a\0b", 3)}}}},
         {uint64_t{1} << 40, {"", {}}},
     };
     for (auto& [ref, key] : series) {
@@ -335,7 +337,7 @@ TEST_CASE("WAL: series beyond the limits are refused, at the limits accepted", "
   CHECK(c.events[2] == SamplesEvent(Batch(1)));
 }
 
-TEST_CASE("WAL: options are checked; a missing directory replays as empty", "[catena][wal]") {
+TEST_CASE("WAL: options are checked, a missing directory replays as empty", "[catena][wal]") {
   TempDir tmp;
   CHECK(WalWriter::Open(tmp.wal(), {.segment_bytes = 0}).status().code() ==
         absl::StatusCode::kInvalidArgument);
@@ -483,7 +485,7 @@ TEST_CASE("WAL: a torn tail is cut at every byte offset", "[catena][wal]") {
   const std::string full = ReadFile(WalSegmentPath(src.wal(), 0));
   REQUIRE(full.size() == ends.back());
 
-  // The last segment after a complete first one: damage there must not count as torn.
+  // Segment 0 complete, segment 1 (the last) the truncated copy: only the last one is cut.
   TempDir dst;
   fs::create_directories(dst.wal());
   const std::string first = WalSegmentPath(dst.wal(), 0);
@@ -526,8 +528,7 @@ TEST_CASE("WAL: a torn tail is cut at every byte offset", "[catena][wal]") {
     CHECK(again.events == c.events);
     // The in-memory decoder reports the same valid prefix.
     size_t valid = 0;
-    const absl::Status s =
-        DecodeWalSegment(std::string_view(full).substr(0, len), {}, &valid);
+    const absl::Status s = DecodeWalSegment(std::string_view(full).substr(0, len), {}, &valid);
     CHECK(s.ok() == (len == cut_to));
     CHECK(valid == cut_to);
   }
@@ -778,16 +779,17 @@ TEST_CASE("WAL: DecodeWalSegment on hostile records", "[catena][wal]") {
   CheckBad(base + Record(1, Varint(7)), at, "series: metric: truncated or overlong length");
   CheckBad(base + Record(1, Varint(7) + Varint(kWalMaxStringBytes + 1) + "x"), at,
            "series: metric of 65537 bytes exceeds the limit of 65536");
-  CheckBad(base + Record(1, Varint(7) + Varint(5) + "abc"), at, "series: metric of 5 bytes truncated");
+  CheckBad(base + Record(1, Varint(7) + Varint(5) + "abc"), at,
+           "series: metric of 5 bytes truncated");
   CheckBad(base + Record(1, Varint(7) + Str("m")), at, "series: truncated or overlong label count");
   std::string many = Varint(7) + Str("m") + Varint(kWalMaxLabels + 1);
   for (size_t i = 0; i <= kWalMaxLabels; ++i) many += Str("a") + Str("b");
   CheckBad(base + Record(1, many), at, "series: 257 labels exceed the limit of 256");
   CheckBad(base + Record(1, Varint(7) + Str("m") + Varint(200) + Str("a") + Str("b")), at,
            "series: 200 labels cannot fit in 4 bytes");
-  CheckBad(base + Record(1, Varint(7) + Str("m") + Varint(2) + Str("a") + Str("b") + Str("c") +
-                                "\x05"),
-           at, "series: label 1 value of 5 bytes truncated");
+  CheckBad(
+      base + Record(1, Varint(7) + Str("m") + Varint(2) + Str("a") + Str("b") + Str("c") + "\x05"),
+      at, "series: label 1 value of 5 bytes truncated");
   CheckBad(base + Record(1, series_ok + "z"), at, "series: 1 bytes after the last label");
 }
 
@@ -912,8 +914,8 @@ TEST_CASE("WAL: every acknowledged batch survives kill -9", "[catena][wal][crash
     ::close(fds[1]);
     // Read acknowledgements (so that the pipe never blocks the child) until a random moment.
     std::vector<ChildMessage> acks;
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::microseconds(2000 + rng() % 150000);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(2000 + rng() % 150000);
     while (std::chrono::steady_clock::now() < deadline) {
       pollfd p{fds[0], POLLIN, 0};
       if (::poll(&p, 1, 1) > 0) {
@@ -933,9 +935,8 @@ TEST_CASE("WAL: every acknowledged batch survives kill -9", "[catena][wal][crash
     Collector c;
     const WalReplayStats st = Replay(tmp.wal(), &c, /*repair=*/true);
     const uint32_t replayed = CountBatches(c.events);
-    INFO("round " << round << ": " << acks.size() << " acknowledged, " << replayed
-                  << " replayed, " << st.segments << " segments, torn bytes "
-                  << st.torn_bytes_cut);
+    INFO("round " << round << ": " << acks.size() << " acknowledged, " << replayed << " replayed, "
+                  << st.segments << " segments, torn bytes " << st.torn_bytes_cut);
     CHECK(replayed >= acks.size());
     CHECK(replayed <= acks.size() + 1);  // at most the batch in flight
     CHECK(st.corrupt_segments == 0);

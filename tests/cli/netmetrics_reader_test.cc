@@ -176,8 +176,8 @@ TEST_CASE("series.csv: malformed catalogues", "[netmetrics][csv]") {
   CHECK(ErrorOf("").find("empty") != std::string::npos);
   CHECK(ErrorOf("id,kind,metric,labels,n_points\n").find("no column first_point") !=
         std::string::npos);
-  CHECK(ErrorOf(head + "0,counter,m,\"a=\"\"1\"\",1,0\n").find("s.csv:2:13: quoted field not "
-                                                               "terminated") != std::string::npos);
+  const std::string unterminated = head + "0,counter,m,\"a=\"\"1\"\",1,0\n";
+  CHECK(ErrorOf(unterminated).find("s.csv:2:13: quoted field not terminated") != std::string::npos);
   CHECK(ErrorOf(head + "0,counter,m,\"x\"y,1,0\n").find("s.csv:2:16: expected ','") !=
         std::string::npos);
   CHECK(ErrorOf(head + "0,counter,m,a=\"1\",1,0\n").find("s.csv:2:15: '\"' inside an unquoted") !=
@@ -260,12 +260,16 @@ TEST_CASE("points in chunks, series by series, with kinds and integer conversion
 
 TEST_CASE("integer kinds: a value that is not an exact int64 is refused", "[netmetrics][read]") {
   TempDir dir("netmetrics_reader_test-ints");
-  const double bad_values[] = {1.5, -0.25, 9223372036854775808.0, -9.3e18,
+  const double bad_values[] = {1.5,
+                               -0.25,
+                               9223372036854775808.0,
+                               -9.3e18,
                                std::numeric_limits<double>::quiet_NaN(),
                                std::numeric_limits<double>::infinity()};
   for (double bad : bad_values) {
-    WriteSet(dir.path, {{"rate_gauge", "ok", "", {{1, bad}}},
-                        {"counter", "ifHCInOctets", "instance=\"sw1\"", {{1, 1.0}, {2, 2.0}, {3, bad}}}});
+    WriteSet(dir.path,
+             {{"rate_gauge", "ok", "", {{1, bad}}},
+              {"counter", "ifHCInOctets", "instance=\"sw1\"", {{1, 1.0}, {2, 2.0}, {3, bad}}}});
     auto reader = NetmetricsReader::Open(dir.path.string());
     REQUIRE(reader.ok());
     const Read got = ReadAll(**reader);
@@ -277,7 +281,8 @@ TEST_CASE("integer kinds: a value that is not an exact int64 is refused", "[netm
     CHECK(got.values.size() == 1);  // the float series before it was read
   }
   // The extremes that are exact.
-  WriteSet(dir.path, {{"counter", "c", "", {{1, -9223372036854775808.0}, {2, 9223372036854774784.0}}}});
+  WriteSet(dir.path,
+           {{"counter", "c", "", {{1, -9223372036854775808.0}, {2, 9223372036854774784.0}}}});
   auto reader = NetmetricsReader::Open(dir.path.string());
   REQUIRE(reader.ok());
   const Read got = ReadAll(**reader);
@@ -320,8 +325,9 @@ TEST_CASE("lying catalogues and truncated points.bin", "[netmetrics][hostile]") 
   CHECK(NetmetricsReader::Open(dir.path.string()).ok());
 
   // first_point must continue where the series before ended.
-  for (const char* rows : {"0,counter,a,,2,0\n1,counter,b,,3,1\n", "0,counter,a,,2,1\n1,counter,b,,3,3\n",
-                           "0,counter,a,,2,0\n1,counter,b,,3,3\n"}) {
+  for (const char* rows :
+       {"0,counter,a,,2,0\n1,counter,b,,3,1\n", "0,counter,a,,2,1\n1,counter,b,,3,3\n",
+        "0,counter,a,,2,0\n1,counter,b,,3,3\n"}) {
     write_csv(rows);
     const absl::Status s = open_error();
     INFO(rows << s);
@@ -330,7 +336,8 @@ TEST_CASE("lying catalogues and truncated points.bin", "[netmetrics][hostile]") 
           std::string::npos);
   }
   // Counts so large that byte offsets would overflow.
-  write_csv("0,counter,a,,288230376151711744,0\n1,counter,b,,288230376151711744,288230376151711744\n");
+  write_csv(
+      "0,counter,a,,288230376151711744,0\n1,counter,b,,288230376151711744,288230376151711744\n");
   CHECK(open_error().code() == absl::StatusCode::kInvalidArgument);
 
   // points.bin shrinks after Open: an error from Next, no crash.

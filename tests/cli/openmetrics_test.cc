@@ -220,8 +220,9 @@ TEST_CASE("sample lines: labels in order, escapes, no labels", "[openmetrics][pr
   const SeriesKey key{"ifHCInOctets", {{"job", "snmp"}, {"instance", "core-site25-0000"}}};
   std::string out;
   FormatSampleLine(key, 1736121607441, Value::Int(102923628241023), &out);
-  CHECK(out == "ifHCInOctets{job=\"snmp\",instance=\"core-site25-0000\"} 102923628241023 "
-               "1736121607.441\n");
+  CHECK(out ==
+        "ifHCInOctets{job=\"snmp\",instance=\"core-site25-0000\"} 102923628241023 "
+        "1736121607.441\n");
 
   out.clear();
   FormatSampleLine(SeriesKey{"up", {}}, -1, Value::Float(1e-5), &out);
@@ -263,8 +264,9 @@ TEST_CASE("a sample line: series, value, timestamp", "[openmetrics][parse]") {
   const Got g = One(
       "ifHCInOctets{job=\"snmp\",instance=\"core-site25-0000\",ifIndex=\"460\"} 102923628241023 "
       "1736121607.441\n");
-  CHECK(g.key == SeriesKey{"ifHCInOctets",
-                           {{"job", "snmp"}, {"instance", "core-site25-0000"}, {"ifIndex", "460"}}});
+  CHECK(g.key ==
+        SeriesKey{"ifHCInOctets",
+                  {{"job", "snmp"}, {"instance", "core-site25-0000"}, {"ifIndex", "460"}}});
   CHECK(g.value == Value::Int(102923628241023));
   CHECK(g.ts == 1736121607441);
   CHECK(g.has_ts);
@@ -277,8 +279,7 @@ TEST_CASE("a sample line: series, value, timestamp", "[openmetrics][parse]") {
   // No labels, empty braces, blanks inside braces, trailing comma, tabs between tokens.
   CHECK(One("up 1").key == SeriesKey{"up", {}});
   CHECK(One("up{} 1").key == SeriesKey{"up", {}});
-  CHECK(One("a:b_c{ x = \"1\" , y=\"2\", } 1").key ==
-        SeriesKey{"a:b_c", {{"x", "1"}, {"y", "2"}}});
+  CHECK(One("a:b_c{ x = \"1\" , y=\"2\", } 1").key == SeriesKey{"a:b_c", {{"x", "1"}, {"y", "2"}}});
   CHECK(One("up\t 3 \t 4.5  ").ts == 4500);
   // Escapes.
   CHECK(One(R"(m{v="a\\b\"c\nd"} 1)").key.labels[0].value == "a\\b\"c\nd");
@@ -328,7 +329,7 @@ TEST_CASE("value typing: plain integers that fit int64, floats otherwise", "[ope
   CHECK(v("1.7976931348623157e+308") == Value::Float(std::numeric_limits<double>::max()));
   CHECK(v("5e-324") == Value::Float(5e-324));
   CHECK(v("2.4703282292062328e-324") == Value::Float(5e-324));  // rounds up to the subnormal
-  CHECK(v("1e-400") == Value::Float(0.0));                       // below every double
+  CHECK(v("1e-400") == Value::Float(0.0));                      // below every double
   CHECK(v("-1e-400") == Value::Float(-0.0));
   CHECK(v("0.000000000000000000000000000000000000000000000000001e-300") == Value::Float(0.0));
   for (const char* inf : {"Inf", "+Inf", "inf", "INF", "+inf", "Infinity", "+infinity"}) {
@@ -370,9 +371,9 @@ TEST_CASE("timestamps: exact milliseconds from the digits", "[openmetrics][parse
   CHECK(ts("-9223372036854775.808") == std::numeric_limits<int64_t>::min());
   CHECK(ErrorOf("m 1 1.0001").find("more than 3 decimals") != std::string::npos);
   CHECK(ErrorOf("m 1 1736121607.4415").find("finer than a millisecond") != std::string::npos);
-  for (const char* bad : {"1e9", "NaN", "Inf", ".", "-", "1.2.3", "0x10", "1,5",
-                          "9223372036854775.808", "-9223372036854775.809",
-                          "99999999999999999999"}) {
+  for (const char* bad :
+       {"1e9", "NaN", "Inf", ".", "-", "1.2.3", "0x10", "1,5", "9223372036854775.808",
+        "-9223372036854775.809", "99999999999999999999"}) {
     INFO(bad);
     CHECK_FALSE(ReadText("m 1 " + std::string(bad)).status.ok());
   }
@@ -388,7 +389,8 @@ TEST_CASE("timestamps: exact milliseconds from the digits", "[openmetrics][parse
 
 TEST_CASE("comments, blank lines, CRLF, # EOF", "[openmetrics][parse]") {
   ReadResult r = ReadText(
-      "# HELP m Some help.\n# TYPE m counter\n# UNIT m bytes\n#\n\n   \nm 1 1\r\n# another comment\n"
+      "# HELP m Some help.\n# TYPE m counter\n# UNIT m bytes\n#\n\n   \nm 1 1\r\n# another "
+      "comment\n"
       "m 2 2\n# EOF\n");
   REQUIRE(r.status.ok());
   CHECK(r.eof_marker);
@@ -417,13 +419,13 @@ TEST_CASE("same-series fast path", "[openmetrics][parse]") {
   const std::string text =
       "a{x=\"1\"} 1 1\n"
       "a{x=\"1\"} 2 2\n"
-      "a{x=\"1\"}\t3 3\n"       // a tab after the series: still the same text
-      "a{x=\"2\"} 4 4\n"        // another series
+      "a{x=\"1\"}\t3 3\n"  // a tab after the series: still the same text
+      "a{x=\"2\"} 4 4\n"   // another series
       "a{x=\"2\"} 5 5\n"
       "a{x=\"2\",y=\"3\"} 6 6\n"  // longer text with the same beginning
-      "a{ x=\"2\"} 7 7\n"       // the same series, written differently: parsed again
+      "a{ x=\"2\"} 7 7\n"         // the same series, written differently: parsed again
       "foo 8 8\n"
-      "foobar 9 9\n"            // starts with the previous text, but is another name
+      "foobar 9 9\n"  // starts with the previous text, but is another name
       "foo 10 10\n"
       "foo{a=\"b\"} 11 11\n";
   std::unique_ptr<OpenMetricsReader> reader = OpenMetricsReader::FromText(text);
@@ -501,8 +503,7 @@ TEST_CASE("ParseSeriesText", "[openmetrics][parse]") {
   CHECK(cistern::cli::ParseSeriesText("m").value() == SeriesKey{"m", {}});
   for (const char* bad : {"", "m{", "m{a=\"1\"} ", "m x", "m{a=\"1\"}{", "{a=\"1\"}"}) {
     INFO(bad);
-    CHECK(cistern::cli::ParseSeriesText(bad).status().code() ==
-          absl::StatusCode::kInvalidArgument);
+    CHECK(cistern::cli::ParseSeriesText(bad).status().code() == absl::StatusCode::kInvalidArgument);
   }
 }
 
@@ -523,7 +524,8 @@ const char kMixed[] =
     "up -Inf -0.5\r\n"
     "# EOF\n";
 
-TEST_CASE("every prefix of a text: a clean end or an error, never a crash", "[openmetrics][hostile]") {
+TEST_CASE("every prefix of a text: a clean end or an error, never a crash",
+          "[openmetrics][hostile]") {
   const std::string full = kMixed;
   const ReadResult whole = ReadText(full);
   REQUIRE(whole.status.ok());
@@ -558,9 +560,15 @@ TEST_CASE("random mutations: no crash, and what parses prints and parses back th
       const size_t at = rng() % text.size();
       const char c = alphabet[rng() % alphabet.size()];
       switch (rng() % 3) {
-        case 0: text[at] = c; break;
-        case 1: text.insert(at, 1, c); break;
-        default: text.erase(at, 1); break;
+        case 0:
+          text[at] = c;
+          break;
+        case 1:
+          text.insert(at, 1, c);
+          break;
+        default:
+          text.erase(at, 1);
+          break;
       }
     }
     std::unique_ptr<char[]> exact(new char[text.size()]);
@@ -578,8 +586,9 @@ TEST_CASE("random mutations: no crash, and what parses prints and parses back th
       const Got& b = again.samples[i];
       CHECK(a.key == b.key);
       if (a.has_ts) CHECK(a.ts == b.ts);
-      const bool both_nan = a.value.type == ValueType::kFloat && b.value.type == ValueType::kFloat &&
-                            std::isnan(a.value.AsDouble()) && std::isnan(b.value.AsDouble());
+      const bool both_nan = a.value.type == ValueType::kFloat &&
+                            b.value.type == ValueType::kFloat && std::isnan(a.value.AsDouble()) &&
+                            std::isnan(b.value.AsDouble());
       if (!both_nan) CHECK(a.value == b.value);
     }
   }
@@ -662,7 +671,8 @@ TEST_CASE("float repr agrees with python3's repr() on 4000 doubles", "[openmetri
     if (repr == "inf") repr = "+Inf";
     if (repr == "-inf") repr = "-Inf";
     const std::string ours = Repr(d);
-    if (ours != repr && ++mismatches <= 10) FAIL_CHECK(hex << ": python " << repr << ", ours " << ours);
+    if (ours != repr && ++mismatches <= 10)
+      FAIL_CHECK(hex << ": python " << repr << ", ours " << ours);
     // And back: the text parses to the same bits.
     const absl::StatusOr<Value> back = cistern::cli::ParseValueText(ours);
     REQUIRE(back.ok());

@@ -31,18 +31,22 @@
 // segment is synced when it is sealed by rotation (except under kNever). A Commit is not atomic:
 // after a crash, replay returns every committed record and possibly some records appended after.
 //
-// Errors: InvalidArgument for a series over the limits (nothing is appended). An I/O error returns
-// ResourceExhausted (ENOSPC, EDQUOT, EFBIG) or Internal (anything else) with the file and the errno
-// text, and leaves the writer failed: every later call returns that same error (the caller must
-// replay and reopen). Whatever a failed write left behind is cut as a torn tail by the next replay.
-// ReplayWal: a torn tail of the last segment (a crash mid-write) is normal and cut; damage anywhere
-// else is reported in the stats (first_error) and skipped, never returned as an error; an error is
-// returned for I/O errors (Internal), for a segment of an unknown version (Unimplemented: nothing
-// is touched) and as-is for an error returned by a handler (replay stops there).
+// Errors: InvalidArgument for a series over the limits or a value of no known type (that record
+// is not appended). An I/O error returns ResourceExhausted (ENOSPC, EDQUOT, EFBIG) or Internal
+// (anything else) with the file and the errno text, and leaves the writer failed: every later call
+// returns that same error (the caller must replay and reopen). The writer takes a partial write
+// back when it can; whatever is left is cut as a torn tail by the next replay.
+// ReplayWal: the last segment's first bad or incomplete record starts its torn tail (a crash
+// mid-write), which is normal: ignored and, when repairing, cut (damage there cannot be told from a
+// torn write, so the records after it are lost). Damage in an earlier segment is counted in the
+// stats (first_error names the file and offset) and the rest of that segment skipped, never an
+// error. Errors are returned for I/O errors (as above), for a segment of an unknown version
+// (Unimplemented: nothing is touched) and as-is for an error of a handler (replay stops there).
 //
-// Thread safety: a WalWriter belongs to one thread (stats() included); Open a writer only after
-// ReplayWal(repair = true) on the same directory, and never two writers on one directory.
-// DecodeWalSegment and ReplayWal are reentrant. Handlers receive views valid during the call only.
+// Thread safety: a WalWriter belongs to one thread (stats() included). Open a writer only after
+// ReplayWal(repair = true) on the same directory (else an uncut torn tail ends up in a middle
+// segment, as damage), and never two writers on one directory. DecodeWalSegment and ReplayWal are
+// reentrant. Handlers receive views valid during the call only.
 #ifndef CISTERN_CATENA_WAL_H_
 #define CISTERN_CATENA_WAL_H_
 
@@ -138,9 +142,9 @@ class WalWriter {
   std::string dir_;
   WalOptions options_;
   int fd_ = -1;
-  std::string path_;             // of the current segment
-  uint64_t segment_size_ = 0;    // bytes written to the current segment
-  bool unsynced_ = false;        // written since the last fdatasync
+  std::string path_;           // of the current segment
+  uint64_t segment_size_ = 0;  // bytes written to the current segment
+  bool unsynced_ = false;      // written since the last fdatasync
   std::chrono::steady_clock::time_point last_sync_;
   std::unique_ptr<char[]> buf_;  // records appended, not yet written (no zero-fill on growth)
   size_t buf_size_ = 0;
@@ -155,8 +159,8 @@ std::string WalSegmentPath(const std::string& wal_dir, uint32_t seq);
 absl::StatusOr<std::vector<uint32_t>> ListWalSegments(const std::string& wal_dir);
 
 struct WalReplayStats {
-  uint64_t segments = 0;          // segments read
-  uint64_t records = 0;           // records delivered
+  uint64_t segments = 0;  // segments read
+  uint64_t records = 0;   // records delivered
   uint64_t series_records = 0;
   uint64_t sample_records = 0;
   uint64_t samples = 0;
