@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
@@ -182,9 +183,7 @@ absl::Status ImportNetmetrics(Db* db, const std::string& src, bool time_major, u
 absl::Status ImportText(Db* db, const std::string& src, uint64_t* points) {
   auto reader = OpenMetricsReader::Open(src);
   if (!reader.ok()) return reader.status();
-  struct stat st;
   Progress progress(0);
-  (void)st;
   OpenMetricsSample sample;
   SeriesRef ref = 0;
   size_t pending = 0;
@@ -233,6 +232,9 @@ int RunImport(int argc, char** argv) {
   options.fsync = fsync == "every"      ? catena::FsyncPolicy::kEveryCommit
                   : fsync == "interval" ? catena::FsyncPolicy::kInterval
                                         : catena::FsyncPolicy::kNever;
+  if (::access(src.c_str(), R_OK) != 0 && src != "-") {
+    return Fail(absl::NotFoundError("cannot read " + src + ": " + std::strerror(errno)));
+  }
   // A bulk load in series order spans the whole range with its first series: seal by size only.
   if (order == "series") options.block_duration_ms = int64_t{1} << 62;
   auto db = Db::Open(dir, options);
@@ -271,7 +273,11 @@ absl::StatusOr<int64_t> ParseTime(std::string_view text, int64_t newest_ms) {
     if (rest[0] != '-') return absl::InvalidArgumentError(absl::StrCat("bad time: ", std::string(text)));
     auto d = catena::ParseDurationMs(rest.substr(1));
     if (!d.ok()) return d.status();
-    return newest_ms - *d;
+    int64_t t;
+    if (__builtin_sub_overflow(newest_ms, *d, &t)) {
+      return absl::InvalidArgumentError(absl::StrCat("time out of range: ", std::string(text)));
+    }
+    return t;
   }
   if (text.find('T') != std::string_view::npos) {
     std::tm tm{};
@@ -290,19 +296,34 @@ absl::StatusOr<int64_t> ParseTime(std::string_view text, int64_t newest_ms) {
     if (std::string_view(end) != "Z") return absl::InvalidArgumentError("RFC 3339 times must be UTC (Z): " + s);
     return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
   }
-  // Unix seconds with up to 3 decimals, read from the digits.
-  auto reader = ParseValueText(text);
-  if (!reader.ok()) return absl::InvalidArgumentError(absl::StrCat("bad time: ", std::string(text)));
-  const double seconds = reader->AsDouble();
-  if (!std::isfinite(seconds)) return absl::InvalidArgumentError(absl::StrCat("bad time: ", std::string(text)));
-  return static_cast<int64_t>(std::llround(seconds * 1000.0));
+  // Unix seconds with up to 3 decimals, read from the digits as OpenMetrics timestamps are.
+  const std::string line = "t 0 " + std::string(text);
+  auto reader = OpenMetricsReader::FromText(line);
+  OpenMetricsSample sample;
+  if (!reader->Next(&sample) || !sample.has_timestamp) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bad time \"", std::string(text),
+        "\": expected unix seconds (up to 3 decimals), RFC 3339 UTC or newest[-DURATION]"));
+  }
+  return sample.timestamp_ms;
 }
 
-absl::StatusOr<std::unique_ptr<Db>> OpenReadOnly(const std::string& dir) {
+// Opens for reading (no lock: a running writer may hold it). Damaged files met at open are
+// reported on stderr; with `strict` they make the open fail, so that an export or a query never
+// passes off part of the data as all of it.
+absl::StatusOr<std::unique_ptr<Db>> OpenReadOnly(const std::string& dir, bool strict = true) {
   if (!IsDirectory(dir)) return absl::NotFoundError("no database at " + dir);
   DbOptions options;
   options.read_only = true;
-  return Db::Open(dir, options);
+  auto db = Db::Open(dir, options);
+  if (!db.ok()) return db;
+  const std::vector<std::string> problems = (*db)->stats().problems;
+  for (const std::string& p : problems) std::fprintf(stderr, "cistern-cli tsdb: %s\n", p.c_str());
+  if (strict && !problems.empty()) {
+    return absl::DataLossError(absl::StrCat(problems.size(), " damaged file(s) in ", dir,
+                                            " (see above; `cistern-cli tsdb verify` checks all)"));
+  }
+  return db;
 }
 
 // ---- export
@@ -326,6 +347,10 @@ int RunExport(int argc, char** argv) {
   auto db = OpenReadOnly(dir);
   if (!db.ok()) return Fail(db.status());
   const catena::DbStats stats = (*db)->stats();
+  if (stats.min_time_ms > stats.max_time_ms) {  // empty: nothing to select, whatever the times
+    std::fputs("# EOF\n", stdout);
+    return 0;
+  }
   int64_t start = INT64_MIN, end = INT64_MAX;
   if (!start_text.empty()) {
     auto t = ParseTime(start_text, stats.max_time_ms);
@@ -341,6 +366,10 @@ int RunExport(int argc, char** argv) {
   if (!match.empty()) {
     auto q = catena::ParseQuery(match);
     if (!q.ok()) return Fail(q.status());
+    if (q->function != catena::RangeFunction::kNone ||
+        q->aggregation != catena::Aggregation::kNone) {
+      return Fail(absl::InvalidArgumentError("--match takes a series selector, not a function or an aggregation"));
+    }
     matchers = q->matchers;
   }
   auto snapshot = (*db)->Snapshot();
@@ -365,7 +394,8 @@ int RunExport(int argc, char** argv) {
         }
         return absl::OkStatus();
       });
-  out.append("# EOF\n");
+  // "# EOF" only after everything: a cut-short export must not look complete.
+  if (s.ok()) out.append("# EOF\n");
   std::fwrite(out.data(), 1, out.size(), stdout);
   if (std::fflush(stdout) != 0) return Fail(absl::InternalError("write to standard output failed"));
   if (!s.ok()) return Fail(s);
@@ -443,6 +473,26 @@ int RunQuery(int argc, char** argv) {
   if (format == "text") {
     for (const catena::QueryResultSeries& r : *result) {
       SampleLinePrinter printer(r.key);
+      if (r.key.metric.empty()) {
+        // An aggregation's result has no metric name: print its labels as `{l="v"}` (or `{}`).
+        std::string prefix = "{";
+        for (size_t i = 0; i < r.key.labels.size(); ++i) {
+          catena::SeriesKey one{"x", {r.key.labels[i]}};
+          std::string one_text;
+          AppendSeriesText(one, &one_text);  // x{l="v"}
+          if (i) prefix.push_back(',');
+          prefix.append(one_text.substr(2, one_text.size() - 3));
+        }
+        prefix.append("} ");
+        for (size_t k = 0; k < r.timestamps.size(); ++k) {
+          out.append(prefix);
+          AppendValueText(r.values[k], &out);
+          out.push_back(' ');
+          AppendTimestampSeconds(r.timestamps[k], &out);
+          out.push_back('\n');
+        }
+        continue;
+      }
       printer.Append(std::span<const int64_t>(r.timestamps), std::span<const Value>(r.values), &out);
     }
   } else {
@@ -531,7 +581,7 @@ int RunInspect(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  auto db = OpenReadOnly(dir);
+  auto db = OpenReadOnly(dir, /*strict=*/false);
   if (!db.ok()) return Fail(db.status());
   const catena::DbStats stats = (*db)->stats();
   std::printf("database %s: %" PRIu64 " series, %" PRIu64 " blocks (%" PRIu64 " bytes), %" PRIu64
@@ -574,6 +624,10 @@ int RunInspect(int argc, char** argv) {
           auto info = catena::InspectValues(raw->values);
           if (info.ok()) kind = Describe(*info);
         }
+        if (kind == "damaged") {
+          std::printf("  %s\n", Message(raw.ok() ? absl::DataLossError("bad value stream header") : raw.status()).c_str());
+          ++problems;
+        }
         for (Tally* t : {&by_kind[kind], &by_metric[series.key.metric]}) {
           t->bytes += series.chunks[c].value_length;
           t->samples += series.chunks[c].count;
@@ -610,10 +664,11 @@ int RunVerify(int argc, char** argv) {
       return 2;
     }
   }
-  if (dir.empty() || !IsDirectory(dir)) {
+  if (dir.empty()) {
     std::fputs(kUsage, stderr);
     return 2;
   }
+  if (!IsDirectory(dir)) return Fail(absl::NotFoundError("no database at " + dir));
   int bad = 0;
   uint64_t samples = 0;
   const std::vector<std::string> files = BlockFiles(dir);
