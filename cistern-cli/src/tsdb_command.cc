@@ -605,11 +605,17 @@ int RunInspect(int argc, char** argv) {
                 " samples\n",
                 m.id, m.level, FormatTime(m.mint).c_str(), FormatTime(m.maxt).c_str(), b.series().size(),
                 bs.chunks, m.samples);
+    if (m.samples == 0) {  // a rollup-only block: its raw samples are past retention
+      std::printf("  %" PRIu64 " bytes, rollup-only: %" PRIu64 " rollup rows in %" PRIu64 " bytes\n",
+                  bs.file_bytes, bs.rollup_rows, bs.rollup_bytes);
+      continue;
+    }
     std::printf("  %" PRIu64 " bytes = %.3f bytes per point: values %.3f, timestamps %.3f (%" PRIu64
-                " distinct streams), index %.3f\n",
+                " distinct streams), rollups %.3f (%" PRIu64 " rows), index %.3f\n",
                 bs.file_bytes, static_cast<double>(bs.file_bytes) / n,
                 static_cast<double>(bs.value_bytes) / n, static_cast<double>(bs.timestamp_bytes) / n,
-                bs.timestamp_streams, static_cast<double>(bs.index_bytes) / n);
+                bs.timestamp_streams, static_cast<double>(bs.rollup_bytes) / n, bs.rollup_rows,
+                static_cast<double>(bs.index_bytes) / n);
     // Value bytes by kind of series (the encoding the codec chose) and by metric.
     struct Tally {
       uint64_t bytes = 0, samples = 0, chunks = 0;

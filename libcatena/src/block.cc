@@ -16,6 +16,7 @@
 #include "cistern/catena/series_reader.h"
 #include "crc32c.h"
 #include "file_util.h"
+#include "rollup.h"
 #include "varint.h"
 
 namespace cistern::catena {
@@ -37,12 +38,107 @@ absl::Status DataLoss(const std::string& path, uint64_t offset, const char* what
 
 }  // namespace
 
-void BlockBuilder::AddSeries(uint64_t ref, const SeriesKey& key, std::vector<EncodedChunk> chunks) {
-  series_.push_back(Entry{ref, key, std::move(chunks)});
+void BlockBuilder::AddSeries(uint64_t ref, const SeriesKey& key, std::vector<EncodedChunk> chunks,
+                             std::vector<SeriesRollup> rollups) {
+  series_.push_back(Entry{ref, key, std::move(chunks), std::move(rollups)});
 }
 
+namespace {
+
+struct RollupOut {
+  uint32_t series;
+  uint32_t rows;
+  EncodedRollup encoded;
+};
+
+absl::Status CheckGivenRows(const SeriesRollup& r) {
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    const RollupRow& row = r.rows[i];
+    if (r.step_ms <= 0 || !IsRollupAligned(row.start, r.step_ms) || row.count == 0 ||
+        row.float_count > row.count || (i > 0 && row.start <= r.rows[i - 1].start)) {
+      return absl::InvalidArgumentError(absl::StrCat("catena: rollup row ", i, " at step ",
+                                                     r.step_ms,
+                                                     " is not aligned, not ascending or empty"));
+    }
+  }
+  if (r.rows.size() > kMaxChunkSamples) {
+    return absl::InvalidArgumentError("catena: more rollup rows than a block entry holds");
+  }
+  return absl::OkStatus();
+}
+
+// Every step's rows of every series: given ones as they are, the others computed from the chunks
+// (decoded once per series).
+absl::Status BuildRollups(const std::vector<int64_t>& steps, size_t series, const SeriesKey& key,
+                          const std::vector<EncodedChunk>& chunks,
+                          const std::vector<SeriesRollup>& given,
+                          std::vector<std::vector<RollupOut>>* out) {
+  std::vector<const SeriesRollup*> use(steps.size(), nullptr);
+  std::vector<RollupComputer> computers;
+  std::vector<size_t> computed;  // step indexes
+  for (size_t k = 0; k < steps.size(); ++k) {
+    for (const SeriesRollup& g : given) {
+      if (g.step_ms == steps[k]) use[k] = &g;
+    }
+    if (use[k] == nullptr && !chunks.empty()) {
+      computers.emplace_back(steps[k]);
+      computed.push_back(k);
+    }
+  }
+  if (!computers.empty()) {
+    std::vector<int64_t> t;
+    std::vector<uint64_t> v;
+    for (const EncodedChunk& c : chunks) {
+      t.resize(c.count);
+      v.resize(c.count);
+      ValueType type;
+      absl::Status s = DecodeTimestamps(c.timestamps, c.count, t.data());
+      if (s.ok()) s = DecodeValues(c.values, c.count, &type, v.data());
+      if (!s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("catena: a chunk of ", key.ToString(),
+                         " given to the block builder does not decode: ", s.message()));
+      }
+      for (RollupComputer& rc : computers) rc.Add(t.data(), v.data(), type, c.count);
+    }
+  }
+  for (size_t k = 0; k < steps.size(); ++k) {
+    std::vector<RollupRow> rows;
+    if (use[k] != nullptr) {
+      if (absl::Status s = CheckGivenRows(*use[k]); !s.ok()) return s;
+      rows = use[k]->rows;
+    } else {
+      for (size_t i = 0; i < computed.size(); ++i) {
+        if (computed[i] == k) rows = computers[i].Finish();
+      }
+    }
+    if (rows.empty()) continue;
+    (*out)[k].push_back(RollupOut{static_cast<uint32_t>(series), static_cast<uint32_t>(rows.size()),
+                                  EncodeRollup(rows)});
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status BlockBuilder::Write(const std::string& path, BlockMeta meta) {
-  // Data region: distinct timestamp streams first, then value streams in series order.
+  // Rollups first (their bucket streams join the timestamp streams).
+  std::vector<int64_t>& steps = meta.rollup_steps;
+  steps.erase(std::remove_if(steps.begin(), steps.end(), [](int64_t s) { return s <= 0; }),
+              steps.end());
+  std::sort(steps.begin(), steps.end());
+  steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
+  std::vector<std::vector<RollupOut>> rollups(steps.size());
+  for (size_t s = 0; s < series_.size(); ++s) {
+    if (absl::Status st =
+            BuildRollups(steps, s, series_[s].key, series_[s].chunks, series_[s].rollups, &rollups);
+        !st.ok()) {
+      return st;
+    }
+  }
+  const bool write_chunks = !meta.rollup_only;
+  // Data region: distinct timestamp streams first, then value streams in series order, then
+  // rollup columns in step and series order.
   std::string data(kMagic, sizeof kMagic);
   absl::flat_hash_map<std::string_view, uint32_t> ts_ids;
   struct Ts {
@@ -52,16 +148,20 @@ absl::Status BlockBuilder::Write(const std::string& path, BlockMeta meta) {
   };
   std::vector<Ts> ts_table;
   std::vector<std::vector<uint32_t>> chunk_ts(series_.size());
-  for (size_t s = 0; s < series_.size(); ++s) {
-    for (const EncodedChunk& c : series_[s].chunks) {
-      auto [it, inserted] = ts_ids.try_emplace(c.timestamps, static_cast<uint32_t>(ts_table.size()));
-      if (inserted) {
-        ts_table.push_back(Ts{data.size(), static_cast<uint32_t>(c.timestamps.size()),
-                              Crc32c(c.timestamps)});
-        data.append(c.timestamps);
-      }
-      chunk_ts[s].push_back(it->second);
+  auto ts_id = [&](const std::string& stream) {
+    auto [it, inserted] = ts_ids.try_emplace(stream, static_cast<uint32_t>(ts_table.size()));
+    if (inserted) {
+      ts_table.push_back(Ts{data.size(), static_cast<uint32_t>(stream.size()), Crc32c(stream)});
+      data.append(stream);
     }
+    return it->second;
+  };
+  for (size_t s = 0; s < series_.size() && write_chunks; ++s) {
+    for (const EncodedChunk& c : series_[s].chunks) chunk_ts[s].push_back(ts_id(c.timestamps));
+  }
+  std::vector<std::vector<uint32_t>> bucket_ts(steps.size());
+  for (size_t k = 0; k < steps.size(); ++k) {
+    for (const RollupOut& r : rollups[k]) bucket_ts[k].push_back(ts_id(r.encoded.buckets));
   }
   // Symbols.
   std::map<std::string_view, uint32_t> symbols;
@@ -106,9 +206,15 @@ absl::Status BlockBuilder::Write(const std::string& path, BlockMeta meta) {
       PutVarint(&index, symbols[l.value]);
       postings[{symbols[l.name], symbols[l.value]}].push_back(static_cast<uint32_t>(s));
     }
-    PutVarint(&index, e.chunks.size());
+    const size_t nchunks = write_chunks ? e.chunks.size() : 0;
+    PutVarint(&index, nchunks);
     int64_t prev = 0;
-    for (size_t c = 0; c < e.chunks.size(); ++c) {
+    for (const EncodedChunk& ch : e.chunks) {  // the range and count even when not written
+      if (first || ch.mint < meta.mint) meta.mint = ch.mint;
+      if (first || ch.maxt > meta.maxt) meta.maxt = ch.maxt;
+      first = false;
+    }
+    for (size_t c = 0; c < nchunks; ++c) {
       const EncodedChunk& ch = e.chunks[c];
       PutZigzag(&index, ch.mint - prev);
       PutVarint(&index, static_cast<uint64_t>(ch.maxt - ch.mint));
@@ -119,9 +225,6 @@ absl::Status BlockBuilder::Write(const std::string& path, BlockMeta meta) {
       data.append(ch.values);
       prev = ch.maxt;
       meta.samples += ch.count;
-      if (first || ch.mint < meta.mint) meta.mint = ch.mint;
-      if (first || ch.maxt > meta.maxt) meta.maxt = ch.maxt;
-      first = false;
     }
   }
   PutVarint(&index, postings.size());
@@ -142,6 +245,25 @@ absl::Status BlockBuilder::Write(const std::string& path, BlockMeta meta) {
   PutVarint(&index, meta.level);
   PutVarint(&index, meta.parents.size());
   for (uint64_t p : meta.parents) PutVarint(&index, p);
+  PutVarint(&index, meta.rollup_only ? 1 : 0);
+  // Rollups: their columns follow the value streams, in step and entry order.
+  PutVarint(&index, data.size());
+  PutVarint(&index, steps.size());
+  for (size_t k = 0; k < steps.size(); ++k) {
+    PutVarint(&index, static_cast<uint64_t>(steps[k]));
+    PutVarint(&index, rollups[k].size());
+    uint32_t prev_series = 0;
+    for (size_t i = 0; i < rollups[k].size(); ++i) {
+      const RollupOut& r = rollups[k][i];
+      PutVarint(&index, r.series - prev_series);
+      prev_series = r.series;
+      PutVarint(&index, r.rows);
+      PutVarint(&index, bucket_ts[k][i]);
+      PutVarint(&index, r.encoded.columns.size());
+      PutFixed32(&index, Crc32c(r.encoded.columns));
+      data.append(r.encoded.columns);
+    }
+  }
 
   std::string footer;
   PutFixed64(&footer, data.size());
@@ -208,8 +330,11 @@ absl::Status Block::Parse() {
     return DataLoss(path, size_ - 8, "bad footer magic (file truncated?)");
   }
   if (version != kVersion) {
-    return absl::UnimplementedError(absl::StrCat("catena: block ", path, " has format version ",
-                                                 version, ", this build reads ", kVersion));
+    // The version field is outside the index checksum: a value other than ours is as likely a
+    // damaged byte as a newer writer, and either way the block cannot be read.
+    return DataLoss(path, footer_at + 20,
+                    absl::StrCat("format version ", version, " is not ", kVersion,
+                                 " (damaged, or written by a newer Cistern)"));
   }
   if (index_offset < 8 || index_offset > footer_at || index_length != footer_at - index_offset) {
     return DataLoss(path, footer_at, "footer's index position is outside the file");
@@ -262,9 +387,12 @@ absl::Status Block::ParseIndex(std::string_view index, uint64_t index_offset) {
     int64_t prev = 0;
     for (uint64_t c = 0; c < nchunks; ++c) {
       ChunkMeta m;
-      m.mint = prev + r.Zigzag();
+      const int64_t mint_delta = r.Zigzag();
       const uint64_t span = r.Varint();
-      m.maxt = m.mint + static_cast<int64_t>(span);
+      if (__builtin_add_overflow(prev, mint_delta, &m.mint) || span > static_cast<uint64_t>(INT64_MAX) ||
+          __builtin_add_overflow(m.mint, static_cast<int64_t>(span), &m.maxt)) {
+        return bad("chunk time range overflows");
+      }
       const uint64_t count = r.Varint();
       const uint64_t ts = r.Varint();
       m.value_offset = value_offset;
@@ -272,8 +400,7 @@ absl::Status Block::ParseIndex(std::string_view index, uint64_t index_offset) {
       m.value_crc = r.Fixed32();
       if (!r.ok()) return bad("chunk entry");
       if (count == 0 || count > kMaxChunkSamples || ts >= ts_streams_.size() ||
-          m.value_offset > index_offset || vlen > index_offset - m.value_offset ||
-          span > static_cast<uint64_t>(INT64_MAX)) {
+          m.value_offset > index_offset || vlen > index_offset - m.value_offset) {
         return bad("chunk entry out of range");
       }
       m.count = static_cast<uint32_t>(count);
@@ -308,7 +435,52 @@ absl::Status Block::ParseIndex(std::string_view index, uint64_t index_offset) {
   meta_.level = static_cast<uint32_t>(r.Varint());
   const uint64_t nparents = r.Count(1);
   for (uint64_t i = 0; i < nparents; ++i) meta_.parents.push_back(r.Varint());
-  if (!r.ok() || !r.done()) return bad("block meta");
+  const uint64_t flags = r.Varint();
+  if (!r.ok() || flags > 1) return bad("block meta");
+  meta_.rollup_only = flags & 1;
+  if (meta_.rollup_only && meta_.samples != 0) return bad("a rollup-only block counts samples");
+  // Rollups.
+  uint64_t rollup_offset = r.Varint();
+  if (!r.ok() || rollup_offset > index_offset) return bad("rollup region offset");
+  const uint64_t nsteps = r.Count(2);
+  if (!r.ok()) return bad("rollup steps");
+  rollups_.reserve(nsteps);
+  for (uint64_t k = 0; k < nsteps; ++k) {
+    const uint64_t step = r.Varint();
+    if (!r.ok() || step == 0 || step > static_cast<uint64_t>(INT64_MAX) ||
+        (k > 0 && static_cast<int64_t>(step) <= meta_.rollup_steps.back())) {
+      return bad("rollup step not ascending");
+    }
+    meta_.rollup_steps.push_back(static_cast<int64_t>(step));
+    std::vector<RollupEntry>& entries =
+        rollups_.emplace_back(series_.size(), RollupEntry{0, 0, 0, 0, 0});
+    const uint64_t n = r.Count(8);
+    uint64_t s = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint64_t delta = r.Varint();
+      RollupEntry e;
+      const uint64_t rows = r.Varint();
+      const uint64_t buckets = r.Varint();
+      const uint64_t length = r.Varint();
+      e.crc = r.Fixed32();
+      if (!r.ok()) return bad("rollup entry");
+      if ((i > 0 && delta == 0) || delta >= series_.size() - s) {
+        return bad("rollup entry names a series that does not exist");
+      }
+      s += delta;
+      if (rows == 0 || rows > kMaxChunkSamples || buckets >= ts_streams_.size() ||
+          length > index_offset - rollup_offset) {
+        return bad("rollup entry out of range");
+      }
+      e.rows = static_cast<uint32_t>(rows);
+      e.buckets = static_cast<uint32_t>(buckets);
+      e.offset = rollup_offset;
+      e.length = static_cast<uint32_t>(length);
+      rollup_offset += length;
+      entries[s] = e;
+    }
+  }
+  if (!r.ok() || !r.done()) return bad("rollup table");
   return absl::OkStatus();
 }
 
@@ -345,6 +517,12 @@ BlockStats Block::stats() const {
   for (const BlockSeries& bs : series_) {
     s.chunks += bs.chunks.size();
     for (const ChunkMeta& m : bs.chunks) s.value_bytes += m.value_length;
+  }
+  for (const std::vector<RollupEntry>& step : rollups_) {
+    for (const RollupEntry& e : step) {
+      s.rollup_bytes += e.length;
+      s.rollup_rows += e.rows;
+    }
   }
   return s;
 }
@@ -408,6 +586,49 @@ absl::Status Block::Verify() const {
       ValueType type;
       if (absl::Status st = ReadChunk(s, c, ts.data(), vs.data(), &type); !st.ok()) return st;
     }
+  }
+  std::vector<RollupRow> rows;
+  for (size_t k = 0; k < rollups_.size(); ++k) {
+    for (size_t s = 0; s < series_.size(); ++s) {
+      if (absl::Status st = ReadRollup(s, k, &rows); !st.ok()) return st;
+    }
+  }
+  return absl::OkStatus();
+}
+
+int Block::RollupStepIndex(int64_t step_ms) const {
+  for (size_t k = 0; k < meta_.rollup_steps.size(); ++k) {
+    if (meta_.rollup_steps[k] == step_ms) return static_cast<int>(k);
+  }
+  return -1;
+}
+
+absl::Status Block::ReadRollup(size_t series, size_t step, std::vector<RollupRow>* rows) const {
+  rows->clear();
+  if (step >= rollups_.size() || series >= series_.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("catena: block ", path_, " has no rollup ", step, " of series ", series));
+  }
+  const RollupEntry& e = rollups_[step][series];
+  if (e.rows == 0) return absl::OkStatus();
+  if (absl::Status s = CheckTsStream(e.buckets); !s.ok()) return s;
+  if (Crc32c(data_ + e.offset, e.length) != e.crc) {
+    return DataLoss(path_, e.offset, "rollup checksum mismatch");
+  }
+  const TsStream& t = ts_streams_[e.buckets];
+  const std::string_view buckets(reinterpret_cast<const char*>(data_ + t.offset), t.length);
+  const std::string_view columns(reinterpret_cast<const char*>(data_ + e.offset), e.length);
+  const int64_t step_ms = meta_.rollup_steps[step];
+  rows->resize(e.rows);
+  if (absl::Status s = DecodeRollup(buckets, columns, step_ms, e.rows, rows->data()); !s.ok()) {
+    rows->clear();
+    return DataLoss(path_, e.offset, s.message());
+  }
+  int64_t lowest = std::numeric_limits<int64_t>::min();
+  RollupBucketOf(meta_.mint, step_ms, &lowest);  // left as is when not representable
+  if (rows->front().start < lowest || rows->back().start > meta_.maxt) {
+    rows->clear();
+    return DataLoss(path_, e.offset, "rollup rows outside the block's time range");
   }
   return absl::OkStatus();
 }

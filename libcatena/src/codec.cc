@@ -278,13 +278,21 @@ inline bool DecimalAt(double v, int s, int64_t* m) {
 }
 
 int FindScale(const uint64_t* bits, size_t n) {
+  // A value exact at one scale is not always exact at a larger one (its scaled integer may pass
+  // 2^53, or the division may round differently), so every value is checked again at the scale
+  // the later values forced.
   int s = 0;
-  for (size_t i = 0; i < n; ++i) {
-    double v;
-    std::memcpy(&v, &bits[i], 8);
-    int64_t m;
-    while (!DecimalAt(v, s, &m)) {
-      if (++s > kMaxScale) return -1;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < n; ++i) {
+      double v;
+      std::memcpy(&v, &bits[i], 8);
+      int64_t m;
+      if (DecimalAt(v, s, &m)) continue;
+      do {
+        if (++s > kMaxScale) return -1;
+      } while (!DecimalAt(v, s, &m));
+      changed = i > 0;
     }
   }
   return s;
@@ -398,7 +406,8 @@ void EncodeValues(ValueType type, absl::Span<const uint64_t> bits, std::string* 
       double v;
       std::memcpy(&v, &bits[i], 8);
       int64_t m = 0;
-      DecimalAt(v, scale, &m);
+      const bool exact = DecimalAt(v, scale, &m);  // FindScale checked every value at `scale`
+      (void)exact;
       scaled[i] = static_cast<uint64_t>(m);
     }
     EncodeBestOrder(

@@ -23,6 +23,7 @@
 #include "cistern/catena/wal.h"
 #include "file_util.h"
 #include "head.h"
+#include "rollup.h"
 
 namespace cistern::catena {
 
@@ -160,6 +161,8 @@ struct Shared {
   // "name\xffvalue" -> refs of every series ever seen (in creation order, not sorted).
   absl::flat_hash_map<std::string, std::vector<SeriesRef>> postings ABSL_GUARDED_BY(mu);
   std::shared_ptr<const BlockList> blocks ABSL_GUARDED_BY(mu) = std::make_shared<BlockList>();
+  // Incremented by every flush: the moment samples move from the head into a new block.
+  uint64_t flushes ABSL_GUARDED_BY(mu) = 0;
 };
 
 std::string PostingKey(std::string_view name, std::string_view value) {
@@ -336,11 +339,160 @@ class MergedCursor : public SeriesCursor {
   absl::Status status_;
 };
 
+// The rollup steps of the options: positive, ascending, unique.
+std::vector<int64_t> CleanSteps(std::vector<int64_t> steps) {
+  steps.erase(std::remove_if(steps.begin(), steps.end(), [](int64_t s) { return s <= 0; }),
+              steps.end());
+  std::sort(steps.begin(), steps.end());
+  steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
+  return steps;
+}
+
+// Rows of the samples a cursor returns.
+absl::Status RowsFromCursor(SeriesCursor* cursor, int64_t step, std::vector<RollupRow>* rows) {
+  constexpr size_t kBatch = 256;
+  int64_t t[kBatch];
+  Value v[kBatch];
+  RollupComputer rc(step);
+  while (const size_t n = cursor->Next(t, v, kBatch)) {
+    for (size_t i = 0; i < n; ++i) rc.Add(t[i], v[i]);
+  }
+  *rows = rc.Finish();
+  return cursor->status();
+}
+
 class DbReader : public SeriesReader {
  public:
-  explicit DbReader(std::shared_ptr<const Shared> shared) : shared_(std::move(shared)) {
-    absl::ReaderMutexLock lock(&shared_->mu);
-    blocks_ = shared_->blocks;
+  DbReader(std::shared_ptr<const Shared> shared, const std::vector<int64_t>& steps)
+      : shared_(std::move(shared)) {
+    {
+      absl::ReaderMutexLock lock(&shared_->mu);
+      blocks_ = shared_->blocks;
+      flushes_ = shared_->flushes;
+    }
+    // Steps every rollup-only block has (their raw samples are gone: nothing else can give them).
+    for (int64_t step : steps) {
+      bool everywhere = true;
+      for (const auto& e : *blocks_) {
+        if (e->block->meta().rollup_only && e->block->RollupStepIndex(step) < 0) everywhere = false;
+      }
+      if (everywhere) steps_.push_back(step);
+    }
+    for (const auto& e : *blocks_) {
+      const BlockMeta& m = e->block->meta();
+      if (m.rollup_only) {
+        raw_from_ = std::max(raw_from_,
+                             m.maxt == std::numeric_limits<int64_t>::max() ? m.maxt : m.maxt + 1);
+      }
+    }
+  }
+
+  std::vector<int64_t> RollupSteps() const override { return steps_; }
+  int64_t RawRetainedFromMs() const override { return raw_from_; }
+
+  // Rows from every source of the series: each block's stored rows (computed from its chunks when
+  // it lacks the step or its rollup is damaged: only a damaged rollup-only block is an error) and
+  // the head's computed ones. A bucket with rows from several sources (a
+  // block boundary inside it, or overlapping blocks) is computed again from the merged raw samples
+  // of all of them, deduplicated as Open does, so that it is exact; rows of rollup-only blocks are
+  // merged into it as they are.
+  std::unique_ptr<RollupCursor> OpenRollup(SeriesId id, int64_t step, int64_t mint,
+                                           int64_t maxt) const override {
+    if (std::find(steps_.begin(), steps_.end(), step) == steps_.end()) return nullptr;
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    int64_t first, last;
+    if (!RollupFirstBucketFrom(mint, step, &first) || maxt < first) {
+      return VectorRollupCursor({}, absl::OkStatus());
+    }
+    RollupBucketOf(maxt, step, &last);  // >= first: representable
+    const int64_t sample_max = last > kMax - (step - 1) ? kMax : last + (step - 1);
+    std::shared_ptr<const BlockList> view;
+    const SeriesState head = HeadState(id, first, sample_max, /*all_open=*/true, &view);
+    absl::Status status;
+
+    struct Source {
+      std::vector<RollupRow> rows;
+      bool raw;
+    };
+    std::vector<Source> sources;
+    std::vector<std::shared_ptr<const BlockEntry>> blocks(view->begin(), view->end());
+    std::stable_sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) {
+      return a->block->meta().mint < b->block->meta().mint;
+    });
+    for (const auto& e : blocks) {
+      const BlockMeta& m = e->block->meta();
+      if (m.maxt < first || m.mint > sample_max) continue;
+      auto it = e->by_ref.find(id);
+      if (it == e->by_ref.end()) continue;
+      Source src{{}, !m.rollup_only};
+      const int k = e->block->RollupStepIndex(step);
+      absl::Status s;
+      if (k >= 0) s = e->block->ReadRollup(it->second, static_cast<size_t>(k), &src.rows);
+      // Without the step, or with its rollup damaged: from the block's raw samples, if it has any.
+      if ((k < 0 || !s.ok()) && src.raw) {
+        auto one = std::make_shared<BlockList>(BlockList{e});
+        MergedCursor c(one, id, SeriesState{}, first, sample_max);
+        s = RowsFromCursor(&c, step, &src.rows);
+      }
+      if (!s.ok()) {
+        if (status.ok()) status = s;  // skip the damaged source, report it at the end
+        continue;
+      }
+      std::erase_if(src.rows,
+                    [&](const RollupRow& r) { return r.start < first || r.start > last; });
+      if (!src.rows.empty()) sources.push_back(std::move(src));
+    }
+    {
+      MergedCursor c(std::make_shared<BlockList>(), id, head, first, sample_max);
+      Source src{{}, true};
+      if (absl::Status s = RowsFromCursor(&c, step, &src.rows); !s.ok() && status.ok()) status = s;
+      if (!src.rows.empty()) sources.push_back(std::move(src));
+    }
+
+    // (start, source) in bucket order; sources are in time order.
+    std::vector<std::pair<int64_t, size_t>> order;
+    std::vector<size_t> pos(sources.size(), 0);
+    for (size_t i = 0; i < sources.size(); ++i) {
+      for (const RollupRow& r : sources[i].rows) order.emplace_back(r.start, i);
+    }
+    std::stable_sort(order.begin(), order.end());
+    std::vector<RollupRow> out;
+    out.reserve(order.size());
+    for (size_t i = 0; i < order.size();) {
+      size_t j = i;
+      while (j < order.size() && order[j].first == order[i].first) ++j;
+      if (j - i == 1) {
+        out.push_back(sources[order[i].second].rows[pos[order[i].second]++]);
+        i = j;
+        continue;
+      }
+      const int64_t start = order[i].first;
+      RollupRow merged;
+      merged.start = start;
+      bool any_raw = false;
+      for (size_t k = i; k < j; ++k) {
+        const Source& src = sources[order[k].second];
+        const RollupRow& r = src.rows[pos[order[k].second]++];
+        if (src.raw) {
+          any_raw = true;
+        } else {
+          MergeRows(&merged, r);
+        }
+      }
+      if (any_raw) {
+        const int64_t end = start > kMax - (step - 1) ? kMax : start + (step - 1);
+        std::shared_ptr<const BlockList> bucket_view;
+        SeriesState bucket_head = HeadState(id, start, end, false, &bucket_view);
+        MergedCursor c(bucket_view, id, std::move(bucket_head), start, end);
+        std::vector<RollupRow> rows;
+        if (absl::Status s = RowsFromCursor(&c, step, &rows); !s.ok() && status.ok()) status = s;
+        for (const RollupRow& r : rows) MergeRows(&merged, r);
+      }
+      merged.start = start;
+      if (merged.count > 0) out.push_back(merged);
+      i = j;
+    }
+    return VectorRollupCursor(std::move(out), std::move(status));
   }
 
   absl::StatusOr<std::vector<SeriesId>> Select(absl::Span<const Matcher> matchers) const override {
@@ -384,34 +536,51 @@ class DbReader : public SeriesReader {
   }
 
   std::unique_ptr<SeriesCursor> Open(SeriesId id, int64_t mint, int64_t maxt) const override {
-    SeriesState state;
-    {
-      absl::ReaderMutexLock lock(&shared_->mu);
-      auto it = shared_->series.find(id);
-      if (it != shared_->series.end()) {
-        const HeadSeries& s = *it->second;
-        state.chunks = s.chunks;
-        if (!s.open_t.empty() && s.open_t.back() >= mint && s.open_t.front() <= maxt) {
-          state.open_t = s.open_t;
-          state.open_v = s.open_v;
-          state.open_type = s.open_type;
-        }
-        state.ooo = s.ooo;
-      }
-    }
-    return std::make_unique<MergedCursor>(blocks_, id, std::move(state), mint, maxt);
+    std::shared_ptr<const BlockList> view;
+    SeriesState head = HeadState(id, mint, maxt, false, &view);
+    return std::make_unique<MergedCursor>(std::move(view), id, std::move(head), mint, maxt);
   }
 
  private:
+  // A copy of the head's state of one series (the open chunk only when it meets [mint, maxt]).
+  // With it, the blocks to read beside it: the snapshot's own, unless a flush has since moved
+  // head samples into a new block — then the current list, taken under the same lock, so that no
+  // sample is in neither (a snapshot's blocks stay alive either way).
+  SeriesState HeadState(SeriesId id, int64_t mint, int64_t maxt, bool all_open,
+                        std::shared_ptr<const BlockList>* blocks) const {
+    SeriesState state;
+    absl::ReaderMutexLock lock(&shared_->mu);
+    *blocks = shared_->flushes == flushes_ ? blocks_ : shared_->blocks;
+    auto it = shared_->series.find(id);
+    if (it != shared_->series.end()) {
+      const HeadSeries& s = *it->second;
+      state.chunks = s.chunks;
+      if (!s.open_t.empty() &&
+          (all_open || (s.open_t.back() >= mint && s.open_t.front() <= maxt))) {
+        state.open_t = s.open_t;
+        state.open_v = s.open_v;
+        state.open_type = s.open_type;
+      }
+      state.ooo = s.ooo;
+    }
+    return state;
+  }
+
   std::shared_ptr<const Shared> shared_;
   std::shared_ptr<const BlockList> blocks_;
+  uint64_t flushes_ = 0;
+  std::vector<int64_t> steps_;
+  int64_t raw_from_ = std::numeric_limits<int64_t>::min();
   mutable absl::flat_hash_map<SeriesId, SeriesKey> keys_;  // one thread at a time (see header)
 };
 
 class DbImpl : public Db {
  public:
   DbImpl(std::string dir, DbOptions options)
-      : dir_(std::move(dir)), options_(std::move(options)), shared_(std::make_shared<Shared>()) {}
+      : dir_(std::move(dir)),
+        options_(std::move(options)),
+        rollup_steps_(CleanSteps(options_.rollup_steps_ms)),
+        shared_(std::make_shared<Shared>()) {}
 
   ~DbImpl() override {
     if (open_) Close().IgnoreError();
@@ -489,7 +658,9 @@ class DbImpl : public Db {
     }
     pending_.clear();
     if (head_samples_ > options_.head_max_samples ||
-        (head_max_t_ > head_min_t_ && head_max_t_ - head_min_t_ > options_.block_duration_ms)) {
+        (head_max_t_ > head_min_t_ &&
+         static_cast<uint64_t>(head_max_t_) - static_cast<uint64_t>(head_min_t_) >
+             static_cast<uint64_t>(options_.block_duration_ms))) {
       return Flush();
     }
     return absl::OkStatus();
@@ -499,8 +670,12 @@ class DbImpl : public Db {
     CISTERN_RETURN_IF_ERROR(CheckWritable());
     if (!pending_.empty()) CISTERN_RETURN_IF_ERROR(Commit());
     if (head_samples_ == 0) return absl::OkStatus();
-    // The writer is the only mutator, so the head can be read without the lock here.
-    BlockBuilder builder;
+    // The writer is the only mutator, so the head can be read without the lock here. One block per
+    // aligned range (FlushRange): late samples then land in a small block of their own range,
+    // which compaction merges into that range's block, instead of one block that spans and
+    // overlaps everything (and would keep growing through overlap merges).
+    const int64_t range = FlushRange();
+    std::map<int64_t, BlockBuilder> builders;
     std::vector<SeriesRef> refs;
     for (const auto& [ref, s] : UnlockedSeries()) {
       if (!s->empty()) refs.push_back(ref);
@@ -509,23 +684,40 @@ class DbImpl : public Db {
     for (SeriesRef ref : refs) {
       const HeadSeries& s = *UnlockedSeries().at(ref);
       CISTERN_ASSIGN_OR_RETURN(std::vector<EncodedChunk> chunks, FinalChunks(s));
-      if (!chunks.empty()) builder.AddSeries(ref, s.key, std::move(chunks));
+      std::map<int64_t, std::vector<EncodedChunk>> by_range;
+      for (EncodedChunk& c : chunks) by_range[FloorDiv(c.mint, range)].push_back(std::move(c));
+      for (auto& [k, list] : by_range) builders[k].AddSeries(ref, s.key, std::move(list));
     }
-    BlockMeta meta;
-    meta.id = next_block_id_++;
-    const std::string path = BlocksDir() + "/" + BlockFileName(meta.id);
-    CISTERN_RETURN_IF_ERROR(builder.Write(path, meta));
-    CISTERN_ASSIGN_OR_RETURN(std::shared_ptr<Block> block, Block::Open(path));
+    std::vector<std::shared_ptr<Block>> written;
+    for (auto& [k, builder] : builders) {
+      BlockMeta meta;
+      meta.id = next_block_id_++;
+      meta.rollup_steps = rollup_steps_;
+      const std::string path = BlocksDir() + "/" + BlockFileName(meta.id);
+      absl::Status status = builder.Write(path, meta);
+      absl::StatusOr<std::shared_ptr<Block>> block =
+          status.ok() ? Block::Open(path) : absl::StatusOr<std::shared_ptr<Block>>(status);
+      if (!block.ok()) {
+        // Nothing of this flush is published: the head and the log still hold every sample.
+        for (const auto& b : written) ::unlink(b->path().c_str());
+        ::unlink(path.c_str());
+        return block.status();
+      }
+      written.push_back(*std::move(block));
+    }
     {
       absl::MutexLock lock(&shared_->mu);
       auto blocks = std::make_shared<BlockList>(*shared_->blocks);
-      blocks->push_back(MakeEntry(std::move(block)));
+      for (auto& block : written) blocks->push_back(MakeEntry(std::move(block)));
       shared_->blocks = std::move(blocks);
+      ++shared_->flushes;
+      lookup_cache_.clear();
       for (auto& [ref, s] : shared_->series) {
         s->chunks.clear();
         s->open_t.clear();
         s->open_v.clear();
         s->ooo.clear();
+        s->ooo_index.clear();
         s->samples = 0;
       }
       head_samples_ = 0;
@@ -566,7 +758,7 @@ class DbImpl : public Db {
   }
 
   std::shared_ptr<const SeriesReader> Snapshot() const override {
-    return std::make_shared<DbReader>(shared_);
+    return std::make_shared<DbReader>(shared_, rollup_steps_);
   }
 
   DbStats stats() const override {
@@ -589,6 +781,16 @@ class DbImpl : public Db {
  private:
   std::string BlocksDir() const { return dir_ + "/blocks"; }
   std::string WalDir() const { return dir_ + "/wal"; }
+
+  // The aligned time range a flushed block may cover: the block duration, at most the largest
+  // compaction range, a whole number of chunk windows (so a chunk never straddles two).
+  int64_t FlushRange() const {
+    int64_t largest = 0;
+    for (int64_t c : options_.compaction_ranges_ms) largest = std::max(largest, c);
+    int64_t r = options_.block_duration_ms;
+    if (largest > 0) r = std::min(r, largest);
+    return std::max<int64_t>(kChunkWindowMs, r / kChunkWindowMs * kChunkWindowMs);
+  }
 
   absl::Status CheckWritable() const {
     if (options_.read_only) return absl::FailedPreconditionError("catena: database opened read-only");
@@ -648,18 +850,20 @@ class DbImpl : public Db {
         s->open_t.push_back(t);
         s->open_v.push_back(w.value.bits);
         s->max_t = t;
-      } else if (t == s->max_t && !s->open_t.empty() && s->open_t.back() == t) {
-        if (Value{s->open_type, s->open_v.back()} == w.value) {
-          ++stats_.duplicates_ignored;
-        } else {
-          ++stats_.rejected_conflicting;
-        }
-        continue;
-      } else if (t < s->max_t - options_.ooo_window_ms) {
+      } else if (static_cast<uint64_t>(s->max_t) - static_cast<uint64_t>(t) >
+                 static_cast<uint64_t>(options_.ooo_window_ms)) {
         ++stats_.rejected_out_of_order;
         continue;
       } else {
+        // At or behind the newest sample: a repeat of a stored sample is dropped (counted as a
+        // duplicate when the value is the same, a conflict when not: the first value stays).
+        Value stored;
+        if (FindStored(s, t, &stored)) {
+          ++(stored == w.value ? stats_.duplicates_ignored : stats_.rejected_conflicting);
+          continue;
+        }
         s->ooo.push_back(Sample{t, w.value});
+        s->ooo_index.emplace(t, w.value);
       }
       ++s->samples;
       ++head_samples_;
@@ -667,6 +871,70 @@ class DbImpl : public Db {
       head_min_t_ = std::min(head_min_t_, t);
       head_max_t_ = std::max(head_max_t_, t);
     }
+  }
+
+  // Whether the series already holds a sample at `t` (head or blocks), and its value. Used only
+  // for samples at or behind the newest one, so its decoding (cached per series) is off the
+  // in-order path.
+  bool FindStored(HeadSeries* s, int64_t t, Value* found) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    if (!s->open_t.empty() && t >= s->open_t.front() && t <= s->open_t.back()) {
+      auto it = std::lower_bound(s->open_t.begin(), s->open_t.end(), t);
+      if (it != s->open_t.end() && *it == t) {
+        *found = Value{s->open_type, s->open_v[static_cast<size_t>(it - s->open_t.begin())]};
+        return true;
+      }
+    }
+    if (auto it = s->ooo_index.find(t); it != s->ooo_index.end()) {
+      *found = it->second;
+      return true;
+    }
+    LookupCache& cache = lookup_cache_[s->ref];
+    auto search_cache = [&](const void* source, size_t index) {
+      if (cache.source != source || cache.index != index) return false;
+      auto it = std::lower_bound(cache.t.begin(), cache.t.end(), t);
+      if (it == cache.t.end() || *it != t) return false;
+      *found = Value{cache.type, cache.v[static_cast<size_t>(it - cache.t.begin())]};
+      return true;
+    };
+    for (size_t c = 0; c < s->chunks.size(); ++c) {
+      const EncodedChunk& chunk = *s->chunks[c];
+      if (t < chunk.mint || t > chunk.maxt) continue;
+      if (cache.source != &chunk) {
+        cache.t.resize(chunk.count);
+        cache.v.resize(chunk.count);
+        if (!DecodeTimestamps(chunk.timestamps, chunk.count, cache.t.data()).ok() ||
+            !DecodeValues(chunk.values, chunk.count, &cache.type, cache.v.data()).ok()) {
+          cache.source = nullptr;
+          continue;
+        }
+        cache.source = &chunk;
+        cache.index = 0;
+      }
+      if (search_cache(&chunk, 0)) return true;
+    }
+    for (const auto& entry : *shared_->blocks) {
+      const BlockMeta& m = entry->block->meta();
+      if (t < m.mint || t > m.maxt || m.rollup_only) continue;
+      auto it = entry->by_ref.find(s->ref);
+      if (it == entry->by_ref.end()) continue;
+      const auto& chunks = entry->block->series()[it->second].chunks;
+      for (size_t c = 0; c < chunks.size(); ++c) {
+        if (t < chunks[c].mint || t > chunks[c].maxt) continue;
+        const size_t index = (static_cast<size_t>(it->second) << 20) | c;
+        if (cache.source != entry->block.get() || cache.index != index) {
+          cache.t.resize(chunks[c].count);
+          cache.v.resize(chunks[c].count);
+          if (!entry->block->ReadChunk(it->second, c, cache.t.data(), cache.v.data(), &cache.type).ok()) {
+            cache.source = nullptr;
+            continue;  // a damaged chunk: the sample is kept (the chunk's data is unreadable anyway)
+          }
+          cache.source = entry->block.get();
+          cache.index = index;
+        }
+        if (search_cache(entry->block.get(), index)) return true;
+      }
+    }
+    return false;
   }
 
   // The chunks a flush writes for one series: the head's chunks and open chunk, merged with the
@@ -728,6 +996,14 @@ class DbImpl : public Db {
       list->push_back(MakeEntry(std::move(b)));
     }
     absl::MutexLock lock(&shared_->mu);
+    // The out-of-order window counts from each series' newest stored sample, across restarts.
+    for (const auto& entry : *list) {
+      for (const BlockSeries& bs : entry->block->series()) {
+        auto it = shared_->series.find(bs.ref);
+        if (it == shared_->series.end() || bs.chunks.empty()) continue;
+        it->second->max_t = std::max(it->second->max_t, bs.chunks.back().maxt);
+      }
+    }
     shared_->blocks = std::move(list);
     return absl::OkStatus();
   }
@@ -753,9 +1029,15 @@ class DbImpl : public Db {
   }
 
   absl::Status MergeBlocks(const std::vector<std::shared_ptr<const BlockEntry>>& group);
+  absl::Status MergeRollupBlocks(const std::vector<std::shared_ptr<const BlockEntry>>& group);
+  absl::Status ToRollupOnly(const std::shared_ptr<const BlockEntry>& entry);
+  // Writes `builder` as a new block replacing `group` (its parents) and publishes it.
+  absl::Status ReplaceBlocks(const std::vector<std::shared_ptr<const BlockEntry>>& group,
+                             BlockBuilder* builder, BlockMeta meta);
 
   std::string dir_;
   DbOptions options_;
+  std::vector<int64_t> rollup_steps_;
   std::shared_ptr<Shared> shared_;
   int lock_fd_ = -1;
   bool open_ = false;
@@ -772,6 +1054,16 @@ class DbImpl : public Db {
   DbStats stats_;
   std::vector<absl::Status> problems_;
   uint64_t flush_conflicting_ = 0;  // writer only
+  // The last chunk each series decoded to look a repeated timestamp up (FindStored); emptied by
+  // every flush.
+  struct LookupCache {
+    const void* source = nullptr;
+    size_t index = 0;
+    std::vector<int64_t> t;
+    std::vector<uint64_t> v;
+    ValueType type = ValueType::kFloat;
+  };
+  absl::flat_hash_map<SeriesRef, LookupCache> lookup_cache_;
 };
 
 }  // namespace
@@ -783,6 +1075,7 @@ bool Overlaps(const BlockMeta& a, const BlockMeta& b) { return a.mint <= b.maxt 
 }  // namespace
 
 absl::Status DbImpl::MergeBlocks(const std::vector<std::shared_ptr<const BlockEntry>>& group) {
+  if (group.front()->block->meta().rollup_only) return MergeRollupBlocks(group);
   std::vector<SeriesRef> refs;
   for (const auto& e : group) {
     for (const BlockSeries& s : e->block->series()) refs.push_back(s.ref);
@@ -842,13 +1135,122 @@ absl::Status DbImpl::MergeBlocks(const std::vector<std::shared_ptr<const BlockEn
     }
     builder.AddSeries(ref, *key, std::move(chunks));
   }
-  meta.id = next_block_id_++;
-  for (const auto& e : group) {
-    meta.parents.push_back(e->block->meta().id);
-    meta.level = std::max(meta.level, e->block->meta().level + 1);
+  meta.rollup_steps = rollup_steps_;  // computed again from the merged samples
+  for (const auto& e : group) meta.level = std::max(meta.level, e->block->meta().level + 1);
+  return ReplaceBlocks(group, &builder, std::move(meta));
+}
+
+// Rollup-only blocks: their rows are merged (a bucket split between two blocks becomes one row;
+// its float parts, if both have some, are added once more). Steps: those every input has.
+absl::Status DbImpl::MergeRollupBlocks(
+    const std::vector<std::shared_ptr<const BlockEntry>>& group) {
+  std::vector<std::shared_ptr<const BlockEntry>> by_time(group.begin(), group.end());
+  std::stable_sort(by_time.begin(), by_time.end(), [](const auto& a, const auto& b) {
+    return a->block->meta().mint < b->block->meta().mint;
+  });
+  BlockMeta meta;
+  meta.rollup_only = true;
+  meta.mint = std::numeric_limits<int64_t>::max();
+  meta.maxt = std::numeric_limits<int64_t>::min();
+  meta.rollup_steps = by_time.front()->block->rollup_steps();
+  for (const auto& e : by_time) {
+    const BlockMeta& m = e->block->meta();
+    meta.level = std::max(meta.level, m.level + 1);
+    meta.mint = std::min(meta.mint, m.mint);
+    meta.maxt = std::max(meta.maxt, m.maxt);
+    std::erase_if(meta.rollup_steps,
+                  [&](int64_t step) { return e->block->RollupStepIndex(step) < 0; });
   }
+  std::vector<SeriesRef> refs;
+  for (const auto& e : group) {
+    for (const BlockSeries& s : e->block->series()) refs.push_back(s.ref);
+  }
+  std::sort(refs.begin(), refs.end());
+  refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+  BlockBuilder builder;
+  std::vector<RollupRow> rows;
+  for (SeriesRef ref : refs) {
+    const SeriesKey* key = nullptr;
+    std::vector<SeriesRollup> rollups;
+    for (int64_t step : meta.rollup_steps) {
+      SeriesRollup out{step, {}};
+      for (const auto& e : by_time) {
+        auto it = e->by_ref.find(ref);
+        if (it == e->by_ref.end()) continue;
+        key = &e->block->series()[it->second].key;
+        const int k = e->block->RollupStepIndex(step);
+        CISTERN_RETURN_IF_ERROR(e->block->ReadRollup(it->second, static_cast<size_t>(k), &rows));
+        for (const RollupRow& r : rows) {
+          if (!out.rows.empty() && out.rows.back().start >= r.start) {
+            // Same bucket (a split one), or blocks that overlap: merge into the row of its bucket.
+            auto at = std::lower_bound(out.rows.begin(), out.rows.end(), r.start,
+                                       [](const RollupRow& a, int64_t t) { return a.start < t; });
+            if (at != out.rows.end() && at->start == r.start) {
+              MergeRows(&*at, r);
+            } else {
+              out.rows.insert(at, r);
+            }
+          } else {
+            out.rows.push_back(r);
+          }
+        }
+      }
+      if (!out.rows.empty()) rollups.push_back(std::move(out));
+    }
+    if (key == nullptr) {
+      for (const auto& e : by_time) {
+        auto it = e->by_ref.find(ref);
+        if (it != e->by_ref.end()) key = &e->block->series()[it->second].key;
+      }
+    }
+    builder.AddSeries(ref, *key, {}, std::move(rollups));
+  }
+  return ReplaceBlocks(group, &builder, std::move(meta));
+}
+
+// Retention: the block's raw samples go, its rollups stay (copied when it has the step, computed
+// from its chunks when it lacks it or its copy is damaged). The new block names the old one as its
+// parent, so a crash between writing it and removing the old one is finished at the next open, as
+// for compaction.
+absl::Status DbImpl::ToRollupOnly(const std::shared_ptr<const BlockEntry>& entry) {
+  const Block& b = *entry->block;
+  BlockMeta meta;
+  meta.rollup_only = true;
+  meta.mint = b.meta().mint;
+  meta.maxt = b.meta().maxt;
+  meta.level = b.meta().level;
+  meta.rollup_steps = rollup_steps_;
+  BlockBuilder builder;
+  for (size_t s = 0; s < b.series().size(); ++s) {
+    std::vector<SeriesRollup> rollups;
+    bool need_chunks = false;  // a step the block lacks, or whose rollup is damaged
+    for (int64_t step : rollup_steps_) {
+      const int k = b.RollupStepIndex(step);
+      SeriesRollup r{step, {}};
+      if (k < 0 || !b.ReadRollup(s, static_cast<size_t>(k), &r.rows).ok()) {
+        need_chunks = true;
+        continue;
+      }
+      if (!r.rows.empty()) rollups.push_back(std::move(r));
+    }
+    std::vector<EncodedChunk> chunks;
+    if (need_chunks) {
+      for (size_t c = 0; c < b.series()[s].chunks.size(); ++c) {
+        CISTERN_ASSIGN_OR_RETURN(EncodedChunk chunk, b.RawChunk(s, c));
+        chunks.push_back(std::move(chunk));
+      }
+    }
+    builder.AddSeries(b.series()[s].ref, b.series()[s].key, std::move(chunks), std::move(rollups));
+  }
+  return ReplaceBlocks({entry}, &builder, std::move(meta));
+}
+
+absl::Status DbImpl::ReplaceBlocks(const std::vector<std::shared_ptr<const BlockEntry>>& group,
+                                   BlockBuilder* builder, BlockMeta meta) {
+  meta.id = next_block_id_++;
+  for (const auto& e : group) meta.parents.push_back(e->block->meta().id);
   const std::string path = BlocksDir() + "/" + BlockFileName(meta.id);
-  CISTERN_RETURN_IF_ERROR(builder.Write(path, meta));
+  CISTERN_RETURN_IF_ERROR(builder->Write(path, meta));
   CISTERN_ASSIGN_OR_RETURN(std::shared_ptr<Block> merged, Block::Open(path));
   {
     absl::MutexLock lock(&shared_->mu);
@@ -873,20 +1275,32 @@ absl::Status DbImpl::Compact() {
       blocks = shared_->blocks;
     }
     std::vector<std::shared_ptr<const BlockEntry>> group;
+    // Raw blocks merge with raw blocks, rollup-only ones with rollup-only ones (a rollup-only block
+    // overlapping a raw one stays apart: readers add their rows).
+    auto same_kind = [](const BlockEntry& a, const BlockEntry& b) {
+      return a.block->meta().rollup_only == b.block->meta().rollup_only;
+    };
     // Overlapping blocks first (out-of-order data flushed after its time range was sealed).
     for (size_t i = 0; i < blocks->size() && group.empty(); ++i) {
       for (size_t j = i + 1; j < blocks->size(); ++j) {
-        if (Overlaps((*blocks)[i]->block->meta(), (*blocks)[j]->block->meta())) {
+        if (same_kind(*(*blocks)[i], *(*blocks)[j]) &&
+            Overlaps((*blocks)[i]->block->meta(), (*blocks)[j]->block->meta())) {
           group = {(*blocks)[i], (*blocks)[j]};
           break;
         }
       }
     }
-    // Then blocks that share one aligned range.
-    for (int64_t range : options_.compaction_ranges_ms) {
-      if (!group.empty() || range <= 0) break;
+    // Then blocks that share one aligned range: the compaction ranges for raw blocks, the rollup
+    // compaction range for rollup-only ones.
+    std::vector<std::pair<int64_t, bool>> ranges;
+    for (int64_t range : options_.compaction_ranges_ms) ranges.emplace_back(range, false);
+    ranges.emplace_back(options_.rollup_compaction_range_ms, true);
+    for (const auto& [range, rollup_only] : ranges) {
+      if (!group.empty()) break;
+      if (range <= 0) continue;
       std::map<int64_t, std::vector<std::shared_ptr<const BlockEntry>>> by_range;
       for (const auto& e : *blocks) {
+        if (e->block->meta().rollup_only != rollup_only) continue;
         const int64_t k = FloorDiv(e->block->meta().mint, range);
         if (FloorDiv(e->block->meta().maxt, range) == k) by_range[k].push_back(e);
       }
@@ -914,17 +1328,36 @@ absl::Status DbImpl::Compact() {
 
 absl::Status DbImpl::ApplyRetention() {
   CISTERN_RETURN_IF_ERROR(CheckWritable());
-  if (options_.retention_ms <= 0) return absl::OkStatus();
+  const int64_t raw_ms = options_.retention_ms;
+  const int64_t rollup_ms = options_.rollup_retention_ms;
+  if (raw_ms <= 0 && rollup_ms <= 0) return absl::OkStatus();
+  // Older than its cut-off: raw blocks below raw_cut lose their samples (kept as rollups while
+  // above rollup_cut), rollup-only blocks below rollup_cut go (with rollup_retention_ms 0, rollups
+  // live as long as raw samples: rollup_cut is raw_cut).
   std::vector<std::shared_ptr<const BlockEntry>> drop;
+  std::vector<std::shared_ptr<const BlockEntry>> convert;
   {
     absl::MutexLock lock(&shared_->mu);
     int64_t newest = head_max_t_;
     for (const auto& e : *shared_->blocks) newest = std::max(newest, e->block->meta().maxt);
+    auto cut = [&](int64_t ms) {
+      return ms <= 0 ? std::numeric_limits<int64_t>::min()
+                     : (newest < std::numeric_limits<int64_t>::min() + ms
+                            ? std::numeric_limits<int64_t>::min()
+                            : newest - ms);
+    };
+    const int64_t raw_cut = cut(raw_ms);
+    const int64_t rollup_cut = rollup_ms > 0 ? cut(rollup_ms) : raw_cut;
     auto kept = std::make_shared<BlockList>();
     for (const auto& e : *shared_->blocks) {
-      if (e->block->meta().maxt < newest - options_.retention_ms) {
+      const BlockMeta& m = e->block->meta();
+      const bool expired = m.rollup_only ? m.maxt < rollup_cut : m.maxt < raw_cut;
+      if (!expired) {
+        kept->push_back(e);
+      } else if (m.rollup_only || m.maxt < rollup_cut || rollup_steps_.empty()) {
         drop.push_back(e);
       } else {
+        convert.push_back(e);  // published until its rollup-only replacement is
         kept->push_back(e);
       }
     }
@@ -933,7 +1366,15 @@ absl::Status DbImpl::ApplyRetention() {
   for (const auto& e : drop) {
     if (::unlink(e->block->path().c_str()) != 0) return ErrnoStatus("remove", e->block->path(), errno);
   }
-  if (!drop.empty()) return SyncDir(BlocksDir());
+  if (!drop.empty()) CISTERN_RETURN_IF_ERROR(SyncDir(BlocksDir()));
+  for (const auto& e : convert) {
+    if (absl::Status s = ToRollupOnly(e); !s.ok()) {
+      if (!absl::IsDataLoss(s)) return s;
+      absl::MutexLock lock(&shared_->mu);
+      ++stats_.damaged_chunks;
+      problems_.push_back(s);  // the block stays as it is, raw samples and all
+    }
+  }
   return absl::OkStatus();
 }
 

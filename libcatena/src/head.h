@@ -42,6 +42,7 @@ struct HeadSeries {
   ValueType open_type = ValueType::kFloat;
   int64_t open_window = 0;
   std::vector<Sample> ooo;  // behind the newest sample, within the window; unsorted
+  absl::flat_hash_map<int64_t, Value> ooo_index;  // the same, by timestamp
   int64_t max_t = std::numeric_limits<int64_t>::min();
   uint64_t samples = 0;  // in the head
 

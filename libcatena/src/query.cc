@@ -4,8 +4,10 @@
 // accumulators of their group. Memory: one batch, the current series' points and the result.
 #include "cistern/catena/query.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -15,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "cistern/base/status_macros.h"
+#include "rollup.h"
 
 namespace cistern::catena {
 namespace {
@@ -52,37 +55,28 @@ class Batch {
 
 absl::Status Overran() { return absl::InternalError("catena: a cursor overran its batch"); }
 
-bool IsNaN(const Value& v) { return v.type == ValueType::kFloat && std::isnan(v.AsDouble()); }
-
-// a < b, exactly when both are integers.
-bool Less(const Value& a, const Value& b) {
-  if (a.type == ValueType::kInt && b.type == ValueType::kInt) return a.AsInt() < b.AsInt();
-  return a.AsDouble() < b.AsDouble();
-}
-
 // A counter's value as a double: integers are unsigned 64-bit counters.
 double CounterDouble(const Value& v) {
   return v.type == ValueType::kInt ? static_cast<double>(v.bits) : v.AsDouble();
 }
 
-// A sum that is exact over integers while it fits in int64.
+// A sum that adds up exactly across rollup rows: integers in 128 bits (exact for any 2^64
+// int64 samples), floats in a double in time order from +0.0 (see RollupRow).
 struct Sum {
-  int64_t integers = 0;
+  Int128 integers = 0;
   double floats = 0;
   void Add(const Value& v) {
     if (v.type == ValueType::kInt) {
-      int64_t r;
-      if (__builtin_add_overflow(integers, v.AsInt(), &r)) {
-        floats += static_cast<double>(integers);
-        integers = v.AsInt();
-      } else {
-        integers = r;
-      }
+      integers += v.AsInt();
     } else {
-      floats += v.AsDouble();
+      floats = CanonicalSum(floats + v.AsDouble());
     }
   }
-  double Total() const { return static_cast<double>(integers) + floats; }
+  void Add(const RollupRow& row) {
+    integers += RowIntSum(row);
+    if (row.float_count > 0) floats = CanonicalSum(floats + row.float_sum);
+  }
+  double Total() const { return CanonicalSum(static_cast<double>(integers) + floats); }
 };
 
 // A counter's increase over consecutive samples: integer pairs in uint64 (exact up to 2^64, the
@@ -270,10 +264,10 @@ absl::Status ReduceSeries(SeriesCursor* cursor, const Grid& g, Batch* batch, Sin
           if (anchored || st.count > 1) st.increase.Add(prev, v);
         }
         if constexpr (F == RangeFunction::kMinOverTime) {
-          if (st.count == 1 || IsNaN(st.min) || Less(v, st.min)) st.min = v;
+          UpdateMin(&st.min, v, st.count == 1);
         }
         if constexpr (F == RangeFunction::kMaxOverTime) {
-          if (st.count == 1 || IsNaN(st.max) || Less(st.max, v)) st.max = v;
+          UpdateMax(&st.max, v, st.count == 1);
         }
         if constexpr (F == RangeFunction::kSumOverTime || F == RangeFunction::kAvgOverTime) {
           st.sum.Add(v);
@@ -315,6 +309,78 @@ absl::Status Reduce(RangeFunction f, SeriesCursor* cursor, const Grid& g, Batch*
       return ReduceSeries<RangeFunction::kLastOverTime>(cursor, g, batch, sink);
   }
   return absl::InvalidArgumentError("catena: unknown range function");
+}
+
+// ---- rollups
+
+constexpr size_t kRollupBatch = 256;
+constexpr int64_t kRollupMinRangeMs = 6 * 3600 * 1000;
+
+constexpr bool RollupServes(RangeFunction f) {
+  return f == RangeFunction::kMinOverTime || f == RangeFunction::kMaxOverTime ||
+         f == RangeFunction::kSumOverTime || f == RangeFunction::kAvgOverTime ||
+         f == RangeFunction::kCountOverTime;
+}
+
+void EmitRollup(RangeFunction f, const BucketState& st, int64_t bucket,
+                const std::function<void(int64_t, const Value&)>& sink) {
+  switch (f) {
+    case RangeFunction::kMinOverTime:
+      return Emit<RangeFunction::kMinOverTime>(st, false, bucket, sink);
+    case RangeFunction::kMaxOverTime:
+      return Emit<RangeFunction::kMaxOverTime>(st, false, bucket, sink);
+    case RangeFunction::kSumOverTime:
+      return Emit<RangeFunction::kSumOverTime>(st, false, bucket, sink);
+    case RangeFunction::kAvgOverTime:
+      return Emit<RangeFunction::kAvgOverTime>(st, false, bucket, sink);
+    case RangeFunction::kCountOverTime:
+      return Emit<RangeFunction::kCountOverTime>(st, false, bucket, sink);
+    default:
+      return;
+  }
+}
+
+// Reduces rollup rows (whose step divides the query's step, the grid's start aligned to it) into
+// the query's buckets. *float_merged: some bucket added the float parts of two rows, so its sum
+// may differ from the samples' in the last bits.
+absl::Status ReduceRollup(RangeFunction f, RollupCursor* cursor, const Grid& g,
+                          std::vector<RollupRow>* rows,
+                          const std::function<void(int64_t, const Value&)>& sink,
+                          bool* float_merged) {
+  rows->resize(kRollupBatch);
+  int64_t current = -1;
+  int64_t prev_start = 0;
+  bool have_prev = false;
+  int float_rows = 0;
+  BucketState st;
+  while (const size_t n = cursor->Next(rows->data(), kRollupBatch)) {
+    if (n > kRollupBatch) return Overran();
+    for (size_t i = 0; i < n; ++i) {
+      const RollupRow& row = (*rows)[i];
+      if (have_prev && row.start <= prev_start) {
+        return absl::InternalError(absl::StrCat("catena: rollup cursor returned bucket ", row.start,
+                                                " after ", prev_start));
+      }
+      prev_start = row.start;
+      have_prev = true;
+      if (row.start < g.start || row.count == 0) continue;
+      const int64_t bucket = g.BucketOf(row.start);
+      if (bucket >= g.buckets) continue;
+      if (bucket != current) {
+        if (current >= 0) EmitRollup(f, st, current, sink);
+        current = bucket;
+        st = BucketState{};
+        float_rows = 0;
+      }
+      UpdateMin(&st.min, row.min, st.count == 0);
+      UpdateMax(&st.max, row.max, st.count == 0);
+      st.count += static_cast<int64_t>(row.count);
+      st.sum.Add(row);
+      if (row.float_count > 0 && ++float_rows > 1) *float_merged = true;
+    }
+  }
+  if (current >= 0) EmitRollup(f, st, current, sink);
+  return cursor->status();
 }
 
 // One group's accumulator at one bucket.
@@ -502,6 +568,9 @@ absl::StatusOr<std::vector<QueryResultSeries>> ExecuteStepped(const SeriesReader
                                                               const QueryRequest& r,
                                                               const std::vector<SeriesId>& ids) {
   CISTERN_ASSIGN_OR_RETURN(const Grid g, MakeGrid(r));
+  const int64_t rollup_step = RollupStepFor(reader, r);
+  const bool raw_complete = g.read_min >= reader.RawRetainedFromMs();
+  std::vector<RollupRow> rollup_rows;
   const bool keep_metric =
       r.function == RangeFunction::kNone || r.function == RangeFunction::kLastOverTime;
   std::vector<QueryResultSeries> out;
@@ -515,6 +584,7 @@ absl::StatusOr<std::vector<QueryResultSeries>> ExecuteStepped(const SeriesReader
     series_buckets.push_back(bucket);
     series_values.push_back(v);
   };
+  const std::function<void(int64_t, const Value&)> collect_fn = collect;
   std::vector<Group> groups;
   absl::flat_hash_map<std::string, size_t> group_of;
   std::vector<int64_t> tmp_buckets;
@@ -522,12 +592,33 @@ absl::StatusOr<std::vector<QueryResultSeries>> ExecuteStepped(const SeriesReader
 
   for (SeriesId id : ids) {
     const SeriesKey& key = reader.Key(id);
-    CISTERN_ASSIGN_OR_RETURN(std::unique_ptr<SeriesCursor> cursor,
-                             OpenCursor(reader, id, g.read_min, g.read_max));
     series_buckets.clear();
     series_values.clear();
-    const absl::Status s = Reduce(r.function, cursor.get(), g, &batch, collect);
-    if (!s.ok()) return InSeries(s, key);
+    bool reduced = false;
+    if (rollup_step > 0) {
+      if (std::unique_ptr<RollupCursor> rc =
+              reader.OpenRollup(id, rollup_step, g.start, g.read_max)) {
+        bool float_merged = false;
+        const absl::Status s =
+            ReduceRollup(r.function, rc.get(), g, &rollup_rows, collect_fn, &float_merged);
+        if (!s.ok()) return InSeries(s, key);
+        reduced = true;
+        // Exact sums where the samples are there to give them.
+        const bool sums =
+            r.function == RangeFunction::kSumOverTime || r.function == RangeFunction::kAvgOverTime;
+        if (float_merged && sums && raw_complete) {
+          reduced = false;
+          series_buckets.clear();
+          series_values.clear();
+        }
+      }
+    }
+    if (!reduced) {
+      CISTERN_ASSIGN_OR_RETURN(std::unique_ptr<SeriesCursor> cursor,
+                               OpenCursor(reader, id, g.read_min, g.read_max));
+      const absl::Status s = Reduce(r.function, cursor.get(), g, &batch, collect);
+      if (!s.ok()) return InSeries(s, key);
+    }
     if (series_buckets.empty()) continue;
 
     if (r.aggregation == Aggregation::kNone) {
@@ -610,6 +701,26 @@ std::string_view AggregationName(Aggregation a) {
       return "count";
   }
   return "";
+}
+
+int64_t RollupStepFor(const SeriesReader& reader, const QueryRequest& r) {
+  if (r.rollups == RollupUse::kNever || r.step_ms <= 0 || !RollupServes(r.function) ||
+      r.end_ms < r.start_ms) {
+    return 0;
+  }
+  if (r.rollups == RollupUse::kAuto) {
+    const uint64_t span = static_cast<uint64_t>(r.end_ms) - static_cast<uint64_t>(r.start_ms);
+    const bool long_range = span > static_cast<uint64_t>(kRollupMinRangeMs);
+    const bool raw_missing = r.start_ms < reader.RawRetainedFromMs();
+    if (!long_range && !raw_missing) return 0;
+  }
+  int64_t best = 0;
+  for (int64_t step : reader.RollupSteps()) {
+    if (step > 0 && r.step_ms % step == 0 && IsRollupAligned(r.start_ms, step)) {
+      best = std::max(best, step);
+    }
+  }
+  return best;
 }
 
 absl::StatusOr<std::vector<QueryResultSeries>> ExecuteQuery(const SeriesReader& reader,

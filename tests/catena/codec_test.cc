@@ -138,6 +138,21 @@ TEST_CASE("floats that are not decimals go through XOR, bit for bit") {
   for (size_t i = 0; i < ts.size(); ++i) ts[i] = static_cast<int64_t>(i) * 7;
   auto s = RoundTrip(ts, ValueType::kFloat, specials);
   CHECK(InspectValues(s.vs)->encoding == ValueEncoding::kXor);
+  // A later value that needs a larger scale must not break an earlier one (0x4314d36687d07340
+  // is exact at scale 0 but not at the scale 0xc2c2d612f3be6f93 needs).
+  auto rescaled = RoundTrip({1, 2}, ValueType::kFloat, {0x4314d36687d07340ull, 0xc2c2d612f3be6f93ull});
+  (void)rescaled;
+  std::mt19937_64 mix(11);
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<uint64_t> decimals;
+    for (int i = 0; i < 8; ++i) {
+      const int digits = static_cast<int>(mix() % 10);
+      const double x = static_cast<double>(static_cast<int64_t>(mix() >> (mix() % 64))) /
+                       std::pow(10.0, digits);
+      decimals.push_back(Bits(x));
+    }
+    RoundTrip({1, 2, 3, 4, 5, 6, 7, 8}, ValueType::kFloat, decimals);
+  }
   // -0.0 alone among decimals forces XOR too.
   auto z = RoundTrip({1, 2}, ValueType::kFloat, {Bits(1.5), Bits(-0.0)});
   CHECK(InspectValues(z.vs)->encoding == ValueEncoding::kXor);

@@ -8,6 +8,7 @@
 
 #include "cistern/catena/query.h"
 #include "cistern/catena/query_parser.h"
+#include "vector_series_reader.h"
 
 namespace cistern::catena {
 namespace {
@@ -58,7 +59,7 @@ void CheckBad(std::string_view text, size_t pos, std::string_view says) {
 
 const M kName = {"__name__", MatchOp::kEqual, "m"};
 
-TEST_CASE("parser: a bare metric name") {
+TEST_CASE("query parser: a bare metric name", "[catena][query_parser]") {
   const QueryRequest q = Parse("ifHCInOctets");
   CheckMatchers(q, {{"__name__", MatchOp::kEqual, "ifHCInOctets"}});
   CHECK(q.function == RangeFunction::kNone);
@@ -70,7 +71,8 @@ TEST_CASE("parser: a bare metric name") {
   CheckMatchers(Parse("  m \n"), {kName});
 }
 
-TEST_CASE("parser: every matcher operator, in order, after the metric") {
+TEST_CASE("query parser: every matcher operator, in order, after the metric",
+          "[catena][query_parser]") {
   const QueryRequest q =
       Parse(R"(ifHCInOctets{instance="sw1", ifName!="lo", ifAlias=~"uplink.*", ifType!~"6|24"})");
   CheckMatchers(q, {{"__name__", MatchOp::kEqual, "ifHCInOctets"},
@@ -83,14 +85,14 @@ TEST_CASE("parser: every matcher operator, in order, after the metric") {
   CheckMatchers(Parse("m{}"), {kName});
 }
 
-TEST_CASE("parser: a selector by __name__ alone") {
+TEST_CASE("query parser: a selector by __name__ alone", "[catena][query_parser]") {
   CheckMatchers(Parse(R"({__name__=~"if.*"})"), {{"__name__", MatchOp::kRegexMatch, "if.*"}});
   CheckMatchers(Parse(R"({__name__=~"if.*",})"), {{"__name__", MatchOp::kRegexMatch, "if.*"}});
   CheckMatchers(Parse(R"({job="snmp", ifName=""})"),
                 {{"job", MatchOp::kEqual, "snmp"}, {"ifName", MatchOp::kEqual, ""}});
 }
 
-TEST_CASE("parser: strings, escapes and quotes") {
+TEST_CASE("query parser: strings, escapes and quotes", "[catena][query_parser]") {
   CheckMatchers(Parse(R"(m{a="q\"uo\\te\n", b='it\'s', c=`\d+"`, d="\t\r", e="é"})"),
                 {kName,
                  {"a", MatchOp::kEqual, "q\"uo\\te\n"},
@@ -101,7 +103,7 @@ TEST_CASE("parser: strings, escapes and quotes") {
   CheckMatchers(Parse(R"(m{a=~"xe-\\d+"})"), {kName, {"a", MatchOp::kRegexMatch, "xe-\\d+"}});
 }
 
-TEST_CASE("parser: every range function, with or without a range") {
+TEST_CASE("query parser: every range function, with or without a range", "[catena][query_parser]") {
   const std::vector<std::pair<std::string, RangeFunction>> fns = {
       {"rate", RangeFunction::kRate},
       {"increase", RangeFunction::kIncrease},
@@ -128,7 +130,8 @@ TEST_CASE("parser: every range function, with or without a range") {
   CheckMatchers(Parse("m[1w]"), {kName});
 }
 
-TEST_CASE("parser: aggregations with leading, trailing or no grouping") {
+TEST_CASE("query parser: aggregations with leading, trailing or no grouping",
+          "[catena][query_parser]") {
   QueryRequest q = Parse("sum(m)");
   CHECK(q.aggregation == Aggregation::kSum);
   CHECK(q.function == RangeFunction::kNone);
@@ -179,7 +182,8 @@ TEST_CASE("parser: aggregations with leading, trailing or no grouping") {
   }
 }
 
-TEST_CASE("parser: parentheses, and aggregation names as metric names") {
+TEST_CASE("query parser: parentheses, and aggregation names as metric names",
+          "[catena][query_parser]") {
   QueryRequest q = Parse("(sum((rate(m[1m]))))");
   CHECK(q.aggregation == Aggregation::kSum);
   CHECK(q.function == RangeFunction::kRate);
@@ -196,7 +200,8 @@ TEST_CASE("parser: parentheses, and aggregation names as metric names") {
   CheckMatchers(q, {{"__name__", MatchOp::kEqual, "sum"}});
 }
 
-TEST_CASE("parser: mistakes are InvalidArgument at the byte where they are") {
+TEST_CASE("query parser: mistakes are InvalidArgument at the byte where they are",
+          "[catena][query_parser]") {
   CheckBad("", 0, "expected a selector, a function or an aggregation, found the end of the query");
   CheckBad("   ", 3, "expected a selector");
   CheckBad("rate(m[5m]", 10, "expected \")\" closing rate(");
@@ -243,7 +248,29 @@ TEST_CASE("parser: mistakes are InvalidArgument at the byte where they are") {
   CheckBad(std::string(100, '(') + "m" + std::string(100, ')'), 32, "too deep");
 }
 
-TEST_CASE("durations: every unit and combinations") {
+TEST_CASE("query parser: a parsed query runs on the engine", "[catena][query_parser]") {
+  VectorSeriesReader reader;
+  reader.Add({"ifHCInOctets", {{"instance", "sw1"}, {"ifName", "xe-0"}}},
+             {{0, Value::Int(0)}, {60'000, Value::Int(6000)}, {120'000, Value::Int(18000)}});
+  reader.Add({"ifHCInOctets", {{"instance", "sw1"}, {"ifName", "lo"}}},
+             {{0, Value::Int(0)}, {60'000, Value::Int(1)}, {120'000, Value::Int(2)}});
+  reader.Add({"ifHCInOctets", {{"instance", "sw2"}, {"ifName", "xe-0"}}},
+             {{0, Value::Int(0)}, {60'000, Value::Int(60)}, {120'000, Value::Int(120)}});
+  QueryRequest q = Parse(R"(sum by (instance) (rate(ifHCInOctets{ifName=~"xe-.*"}[1m])))");
+  q.start_ms = 60'000;
+  q.end_ms = 120'000;
+  q.step_ms = 60'000;
+  absl::StatusOr<std::vector<QueryResultSeries>> r = ExecuteQuery(reader, q);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 2);
+  CHECK((*r)[0].key == SeriesKey{"", {{"instance", "sw1"}}});
+  CHECK((*r)[0].timestamps == std::vector<int64_t>{120'000, 180'000});
+  CHECK((*r)[0].values == std::vector<Value>{Value::Float(100), Value::Float(200)});
+  CHECK((*r)[1].key == SeriesKey{"", {{"instance", "sw2"}}});
+  CHECK((*r)[1].values == std::vector<Value>{Value::Float(1), Value::Float(1)});
+}
+
+TEST_CASE("query durations: every unit and combinations", "[catena][query_parser]") {
   const std::vector<std::pair<std::string, int64_t>> good = {
       {"250ms", 250},
       {"10s", 10'000},
@@ -267,7 +294,7 @@ TEST_CASE("durations: every unit and combinations") {
   }
 }
 
-TEST_CASE("durations: mistakes with their byte") {
+TEST_CASE("query durations: mistakes with their byte", "[catena][query_parser]") {
   const std::vector<std::pair<std::string, size_t>> bad = {
       {"", 0},
       {"5", 1},

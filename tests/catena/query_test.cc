@@ -89,7 +89,7 @@ bool Match(std::vector<Matcher> m, const SeriesKey& key) {
   return set->Matches(key);
 }
 
-TEST_CASE("matchers: = and != with present and absent labels") {
+TEST_CASE("query matchers: = and != with present and absent labels", "[catena][query]") {
   const SeriesKey k = Key("ifHCInOctets", {{"instance", "sw1"}, {"ifName", "xe-0/0/1"}});
   CHECK(Match({{"instance", MatchOp::kEqual, "sw1"}}, k));
   CHECK_FALSE(Match({{"instance", MatchOp::kEqual, "sw2"}}, k));
@@ -109,7 +109,7 @@ TEST_CASE("matchers: = and != with present and absent labels") {
   CHECK(Match({}, k));
 }
 
-TEST_CASE("matchers: regexes are anchored at both ends") {
+TEST_CASE("query matchers: regexes are anchored at both ends", "[catena][query]") {
   const SeriesKey k = Key("ifHCInOctets", {{"instance", "core-1"}, {"ifName", "xe-0/0/1"}});
   CHECK(Match({{"instance", MatchOp::kRegexMatch, "core.*"}}, k));
   CHECK(Match({{"instance", MatchOp::kRegexMatch, "core-[0-9]+"}}, k));
@@ -129,7 +129,7 @@ TEST_CASE("matchers: regexes are anchored at both ends") {
   CHECK(Match({{"ifName", MatchOp::kRegexMatch, "xe-\\d+/\\d+/\\d+"}}, k));
 }
 
-TEST_CASE("matchers: regexes on absent labels see the empty string") {
+TEST_CASE("query matchers: regexes on absent labels see the empty string", "[catena][query]") {
   const SeriesKey k = Key("m", {{"a", "x"}});
   CHECK(Match({{"job", MatchOp::kRegexMatch, ".*"}}, k));
   CHECK(Match({{"job", MatchOp::kRegexMatch, "|snmp"}}, k));
@@ -142,7 +142,8 @@ TEST_CASE("matchers: regexes on absent labels see the empty string") {
   CHECK_FALSE(Match({{"a", MatchOp::kRegexMatch, ""}}, k));
 }
 
-TEST_CASE("matchers: the shortcuts agree with std::regex, line terminators included") {
+TEST_CASE("query matchers: the shortcuts agree with std::regex, line terminators included",
+          "[catena][query]") {
   // ECMAScript's `.` matches neither '\n' nor '\r': the shortcuts must say the same.
   const std::vector<std::string> patterns = {".*", ".+",  "sw.*",    "sw1|sw2", "sw1",
                                              "",   "s.1", "sw[0-9]", "a|",      "(sw).*"};
@@ -163,7 +164,7 @@ TEST_CASE("matchers: the shortcuts agree with std::regex, line terminators inclu
   }
 }
 
-TEST_CASE("matchers: a bad regex is InvalidArgument naming the matcher") {
+TEST_CASE("query matchers: a bad regex is InvalidArgument naming the matcher", "[catena][query]") {
   absl::StatusOr<MatcherSet> set = MatcherSet::Compile(
       {{{"instance", MatchOp::kEqual, "x"}, {"ifName", MatchOp::kRegexMatch, "xe-(0"}}});
   REQUIRE_FALSE(set.ok());
@@ -178,7 +179,8 @@ TEST_CASE("matchers: a bad regex is InvalidArgument naming the matcher") {
   CHECK(MatcherSet::Compile({{{"l", MatchOp::kEqual, "["}}}).ok());
 }
 
-TEST_CASE("matchers: MatchesValue out of range is false; a set may be moved") {
+TEST_CASE("query matchers: MatchesValue out of range is false; a set may be moved",
+          "[catena][query]") {
   absl::StatusOr<MatcherSet> set = MatcherSet::Compile({{{"l", MatchOp::kEqual, "x"}}});
   REQUIRE(set.ok());
   CHECK(set->MatchesValue(0, "x"));
@@ -188,7 +190,8 @@ TEST_CASE("matchers: MatchesValue out of range is false; a set may be moved") {
   CHECK(moved.matchers().size() == 1);
 }
 
-TEST_CASE("matchers: const use from several threads (the regex cache is locked)") {
+TEST_CASE("query matchers: const use from several threads (the regex cache is locked)",
+          "[catena][query]") {
   absl::StatusOr<MatcherSet> set = MatcherSet::Compile({{{"l", MatchOp::kRegexMatch, "sw[0-9]+"}}});
   REQUIRE(set.ok());
   std::vector<std::thread> threads;
@@ -204,7 +207,8 @@ TEST_CASE("matchers: const use from several threads (the regex cache is locked)"
   for (int c : counts) CHECK(c == 20000);
 }
 
-TEST_CASE("matchers: Select through a reader, and a bad regex from ExecuteQuery") {
+TEST_CASE("query matchers: Select through a reader, and a bad regex from ExecuteQuery",
+          "[catena][query]") {
   VectorSeriesReader reader;
   reader.Add(Key("a", {{"x", "1"}}), {});
   reader.Add(Key("b", {{"x", "2"}}), {});
@@ -221,7 +225,8 @@ TEST_CASE("matchers: Select through a reader, and a bad regex from ExecuteQuery"
 // ---------------------------------------------------------------------------------------------
 // Raw selection
 
-TEST_CASE("raw: samples in [start, end] inclusive, types kept, empty series left out") {
+TEST_CASE("query raw: samples in [start, end] inclusive, types kept, empty series left out",
+          "[catena][query]") {
   VectorSeriesReader reader;
   reader.Add(Key("m", {{"i", "a"}}), Ints({{1000, 1}, {2000, 2}, {3000, 3}, {4000, 4}}));
   reader.Add(Key("m", {{"i", "b"}}), Floats({{2000, 0.5}, {2500, -0.0}, {5000, 9}}));
@@ -244,7 +249,7 @@ TEST_CASE("raw: samples in [start, end] inclusive, types kept, empty series left
   }
 }
 
-TEST_CASE("raw: long series are read in batches of at most 1024") {
+TEST_CASE("query raw: long series are read in batches of at most 1024", "[catena][query]") {
   VectorSeriesReader reader;
   std::vector<Sample> s;
   for (int64_t i = 0; i < 5000; ++i) s.push_back({i * 10, Value::Int(i)});
@@ -260,7 +265,8 @@ TEST_CASE("raw: long series are read in batches of at most 1024") {
   CHECK(reader.largest_request() <= 1024);
 }
 
-TEST_CASE("raw: a function or an aggregation without a step is InvalidArgument") {
+TEST_CASE("query raw: a function or an aggregation without a step is InvalidArgument",
+          "[catena][query]") {
   VectorSeriesReader reader;
   reader.Add(Key("m"), Ints({{0, 1}}));
   QueryRequest q = Stepped({Name("m")}, 0, 10, 0, RangeFunction::kNone, Aggregation::kSum);
@@ -269,7 +275,7 @@ TEST_CASE("raw: a function or an aggregation without a step is InvalidArgument")
   CHECK(ExecuteQuery(reader, q).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("requests: malformed ones are InvalidArgument") {
+TEST_CASE("query requests: malformed ones are InvalidArgument", "[catena][query]") {
   VectorSeriesReader reader;
   reader.Add(Key("m"), Ints({{0, 1}}));
   QueryRequest q = Stepped({Name("m")}, 10, 5, 1, RangeFunction::kNone);
@@ -320,7 +326,8 @@ QueryResultSeries RunOne(const SeriesReader& reader, const QueryRequest& q) {
   return std::move(r[0]);
 }
 
-TEST_CASE("functions: last per step (kNone) keeps the raw value and the key") {
+TEST_CASE("query functions: last per step (kNone) keeps the raw value and the key",
+          "[catena][query]") {
   const VectorSeriesReader reader = GaugeReader();
   const QueryResultSeries s =
       RunOne(reader, Stepped({Name("temp")}, 0, 40 * kSec, 10 * kSec, RangeFunction::kNone));
@@ -329,7 +336,7 @@ TEST_CASE("functions: last per step (kNone) keeps the raw value and the key") {
   CHECK(s.values == std::vector<Value>{Value::Int(4), Value::Int(8), Value::Int(3), Value::Int(5)});
 }
 
-TEST_CASE("functions: the *_over_time family on a gauge") {
+TEST_CASE("query functions: the *_over_time family on a gauge", "[catena][query]") {
   const VectorSeriesReader reader = GaugeReader();
   const std::vector<int64_t> ts = {10 * kSec, 20 * kSec, 30 * kSec, 50 * kSec};
   auto run = [&](RangeFunction f) {
@@ -355,7 +362,8 @@ TEST_CASE("functions: the *_over_time family on a gauge") {
   CHECK(Doubles(s) == std::vector<double>{2.5, 5, 3, 5});
 }
 
-TEST_CASE("functions: delta is last - first with the previous bucket's last sample as first") {
+TEST_CASE("query functions: delta is last - first with the previous bucket's last sample as first",
+          "[catena][query]") {
   const VectorSeriesReader reader = GaugeReader();
   const QueryResultSeries s =
       RunOne(reader, Stepped({Name("temp")}, 0, 40 * kSec, 10 * kSec, RangeFunction::kDelta));
@@ -366,7 +374,9 @@ TEST_CASE("functions: delta is last - first with the previous bucket's last samp
   CHECK(AllFloat(s));
 }
 
-TEST_CASE("functions: min/max keep floats, ignore NaN unless all are NaN, compare ints exactly") {
+TEST_CASE(
+    "query functions: min/max keep floats, ignore NaN unless all are NaN, compare ints exactly",
+    "[catena][query]") {
   VectorSeriesReader reader;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   reader.Add(Key("f"), Floats({{0, nan}, {1, 2.5}, {2, -1.5}, {10, nan}, {11, nan}}));
@@ -401,7 +411,8 @@ VectorSeriesReader CounterReader() {
   return reader;
 }
 
-TEST_CASE("functions: increase with resets, anchors from the previous bucket, gaps") {
+TEST_CASE("query functions: increase with resets, anchors from the previous bucket, gaps",
+          "[catena][query]") {
   const VectorSeriesReader reader = CounterReader();
   const QueryResultSeries s = RunOne(
       reader, Stepped({Name("ifHCInOctets")}, 0, 50 * kSec, 10 * kSec, RangeFunction::kIncrease));
@@ -414,7 +425,8 @@ TEST_CASE("functions: increase with resets, anchors from the previous bucket, ga
   CHECK(AllFloat(s));
 }
 
-TEST_CASE("functions: rate divides by the seconds its samples span, anchor included") {
+TEST_CASE("query functions: rate divides by the seconds its samples span, anchor included",
+          "[catena][query]") {
   const VectorSeriesReader reader = CounterReader();
   const QueryResultSeries s = RunOne(
       reader, Stepped({Name("ifHCInOctets")}, 0, 50 * kSec, 10 * kSec, RangeFunction::kRate));
@@ -427,7 +439,8 @@ TEST_CASE("functions: rate divides by the seconds its samples span, anchor inclu
   // [50,60) holds one sample and no anchor: no point.
 }
 
-TEST_CASE("functions: the anchor of the first bucket comes from before start") {
+TEST_CASE("query functions: the anchor of the first bucket comes from before start",
+          "[catena][query]") {
   const VectorSeriesReader reader = CounterReader();
   QueryResultSeries s = RunOne(reader, Stepped({Name("ifHCInOctets")}, 10 * kSec, 20 * kSec,
                                                10 * kSec, RangeFunction::kRate));
@@ -446,7 +459,8 @@ TEST_CASE("functions: the anchor of the first bucket comes from before start") {
   CHECK(Doubles(s) == std::vector<double>{0});
 }
 
-TEST_CASE("functions: a series with points only outside the range is left out") {
+TEST_CASE("query functions: a series with points only outside the range is left out",
+          "[catena][query]") {
   const VectorSeriesReader reader = CounterReader();
   CHECK(Run(reader, Stepped({Name("ifHCInOctets")}, 100 * kSec, 200 * kSec, 10 * kSec,
                             RangeFunction::kRate))
@@ -456,7 +470,8 @@ TEST_CASE("functions: a series with points only outside the range is left out") 
             .empty());
 }
 
-TEST_CASE("functions: 64-bit counters keep every unit, passing 2^63 is no reset") {
+TEST_CASE("query functions: 64-bit counters keep every unit, passing 2^63 is no reset",
+          "[catena][query]") {
   VectorSeriesReader reader;
   const uint64_t two63 = uint64_t{1} << 63;
   auto u = [](uint64_t v) { return Value::Int(static_cast<int64_t>(v)); };
@@ -490,7 +505,8 @@ TEST_CASE("functions: 64-bit counters keep every unit, passing 2^63 is no reset"
   CHECK(Doubles(s) == std::vector<double>{10});
 }
 
-TEST_CASE("functions: sums of large integers are exact until the one conversion") {
+TEST_CASE("query functions: sums of large integers are exact until the one conversion",
+          "[catena][query]") {
   VectorSeriesReader reader;
   const int64_t two53 = int64_t{1} << 53;
   reader.Add(Key("g"), Ints({{0, two53 + 1}, {1, 2}}));
@@ -505,7 +521,7 @@ TEST_CASE("functions: sums of large integers are exact until the one conversion"
   CHECK(s.values[0].AsDouble() == Approx(10.0 - 9.223372036854775807e18));
 }
 
-TEST_CASE("functions: float counters reset too") {
+TEST_CASE("query functions: float counters reset too", "[catena][query]") {
   VectorSeriesReader reader;
   reader.Add(Key("f"), Floats({{0, 10.5}, {1 * kSec, 12.0}, {2 * kSec, 2.0}, {3 * kSec, 3.5}}));
   const QueryResultSeries s =
@@ -534,7 +550,7 @@ std::vector<QueryResultSeries> Agg(const SeriesReader& reader, std::vector<Match
   return Run(reader, q);
 }
 
-TEST_CASE("aggregation: sum/avg/min/max/count by a label") {
+TEST_CASE("query aggregation: sum/avg/min/max/count by a label", "[catena][query]") {
   const VectorSeriesReader reader = FleetReader();
   const std::vector<int64_t> both = {10 * kSec, 20 * kSec};
   std::vector<QueryResultSeries> r =
@@ -559,7 +575,8 @@ TEST_CASE("aggregation: sum/avg/min/max/count by a label") {
   CHECK(Doubles(r[1]) == std::vector<double>{1});
 }
 
-TEST_CASE("aggregation: without drops the listed labels and the metric name") {
+TEST_CASE("query aggregation: without drops the listed labels and the metric name",
+          "[catena][query]") {
   const VectorSeriesReader reader = FleetReader();
   // All four series; without (if) → groups {instance=a} (m and n alike) and {instance=b}.
   std::vector<QueryResultSeries> r =
@@ -576,7 +593,8 @@ TEST_CASE("aggregation: without drops the listed labels and the metric name") {
   CHECK(Doubles(r[2]) == std::vector<double>{1, 2});
 }
 
-TEST_CASE("aggregation: by () is one group; by keeps the list's order; by __name__") {
+TEST_CASE("query aggregation: by () is one group; by keeps the list's order; by __name__",
+          "[catena][query]") {
   const VectorSeriesReader reader = FleetReader();
   std::vector<QueryResultSeries> r = Agg(reader, {Name("m")}, Aggregation::kSum, {}, false);
   REQUIRE(r.size() == 1);
@@ -594,7 +612,7 @@ TEST_CASE("aggregation: by () is one group; by keeps the list's order; by __name
   CHECK(r[1].timestamps == std::vector<int64_t>{20 * kSec});
 }
 
-TEST_CASE("aggregation: of a range function (sum by of rates)") {
+TEST_CASE("query aggregation: of a range function (sum by of rates)", "[catena][query]") {
   VectorSeriesReader reader;
   reader.Add(Key("c", {{"i", "a"}, {"if", "1"}}),
              Ints({{0, 0}, {10 * kSec, 100}, {20 * kSec, 300}}));
@@ -610,7 +628,7 @@ TEST_CASE("aggregation: of a range function (sum by of rates)") {
   CHECK(Doubles(r[0]) == std::vector<double>{10 + 1, 20 + 1});
 }
 
-TEST_CASE("aggregation: exact integer sums, NaN ignored by min and max") {
+TEST_CASE("query aggregation: exact integer sums, NaN ignored by min and max", "[catena][query]") {
   VectorSeriesReader reader;
   const int64_t two53 = int64_t{1} << 53;
   reader.Add(Key("g", {{"i", "1"}}), Ints({{0, two53 + 1}}));
@@ -631,7 +649,8 @@ TEST_CASE("aggregation: exact integer sums, NaN ignored by min and max") {
 // ---------------------------------------------------------------------------------------------
 // Limits and errors
 
-TEST_CASE("limits: max_series and max_points are ResourceExhausted with the numbers") {
+TEST_CASE("query limits: max_series and max_points are ResourceExhausted with the numbers",
+          "[catena][query]") {
   VectorSeriesReader reader;
   for (int i = 0; i < 3; ++i) {
     reader.Add(Key("m", {{"i", std::to_string(i)}}), Ints({{0, 1}, {1, 2}, {2, 3}, {3, 4}}));
@@ -675,7 +694,8 @@ TEST_CASE("limits: max_series and max_points are ResourceExhausted with the numb
   CHECK(ExecuteQuery(reader, q).status().code() == absl::StatusCode::kResourceExhausted);
 }
 
-TEST_CASE("errors: a cursor's DataLoss is the query's error, naming the series") {
+TEST_CASE("query errors: a cursor's DataLoss is the query's error, naming the series",
+          "[catena][query]") {
   VectorSeriesReader reader;
   std::vector<Sample> s;
   for (int64_t i = 0; i < 3000; ++i) s.push_back({i, Value::Int(i)});
@@ -702,7 +722,8 @@ TEST_CASE("errors: a cursor's DataLoss is the query's error, naming the series")
 // ---------------------------------------------------------------------------------------------
 // ForEachSample
 
-TEST_CASE("ForEachSample: streams every series in batches, stops on the callback's error") {
+TEST_CASE("query ForEachSample: streams every series in batches, stops on the callback's error",
+          "[catena][query]") {
   VectorSeriesReader reader;
   std::vector<Sample> s;
   for (int64_t i = 0; i < 2500; ++i)
@@ -815,7 +836,7 @@ std::optional<Value> Reference(const std::vector<Sample>& all, int64_t start, in
   return std::nullopt;
 }
 
-TEST_CASE("functions: agree with a naive reference for every batch size") {
+TEST_CASE("query functions: agree with a naive reference for every batch size", "[catena][query]") {
   std::mt19937_64 rng(42);
   VectorSeriesReader reader;
   std::vector<Sample> samples;
@@ -858,7 +879,7 @@ TEST_CASE("functions: agree with a naive reference for every batch size") {
 }
 
 // Not a unit test: `catena_query_test "[.perf]"` prints the cost of a one-hour, one-series query.
-TEST_CASE("perf: one series, one hour", "[.perf]") {
+TEST_CASE("query perf: one series, one hour", "[.perf][catena][query]") {
   VectorSeriesReader reader;
   std::vector<Sample> s;
   for (int64_t i = 0; i < 360; ++i) s.push_back({i * 10 * kSec, Value::Int(i * 12345)});

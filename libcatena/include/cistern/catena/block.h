@@ -1,7 +1,11 @@
 // Blocks: the immutable files a libcatena database keeps its sealed samples in. A block covers a
-// time range and holds, for each series in it, the series' key and its chunks (codec.h), an index
-// of postings from label pairs to series, and checksums of everything: one CRC-32C per timestamp
-// stream and per value stream, one over the index. Byte layout: libcatena/doc/format.md.
+// time range and holds, for each series in it, the series' key and its chunks (codec.h), rollups
+// (RollupRow, series_reader.h: min/max/sum/count per aligned bucket of each step in
+// meta().rollup_steps, computed by the builder from the chunks), an index of postings from label
+// pairs to series, and checksums of everything: one CRC-32C per timestamp stream, per value stream
+// and per series' rollup at one step, one over the index. A rollup-only block
+// (meta().rollup_only) keeps the rollups and the keys of data whose raw samples retention dropped.
+// Byte layout: libcatena/doc/format.md.
 //
 //   BlockBuilder b;
 //   b.AddSeries(ref, key, {chunk, ...});
@@ -27,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "cistern/catena/series_reader.h"
 #include "cistern/catena/types.h"
 
 namespace cistern::catena {
@@ -48,13 +53,28 @@ struct BlockMeta {
   uint64_t samples = 0;
   uint32_t level = 0;            // 0 for a flushed head, +1 per compaction
   std::vector<uint64_t> parents;  // ids of the blocks this one replaces (compaction)
+  // Rollup steps (ms, ascending, > 0) of which the block holds rows for every series with data.
+  std::vector<int64_t> rollup_steps;
+  // No chunks, only rollups: samples is 0, mint/maxt are the range the rollups summarise.
+  bool rollup_only = false;
+};
+
+// Rows given to the builder instead of computed from chunks (merging rollup-only blocks).
+struct SeriesRollup {
+  int64_t step_ms = 0;
+  std::vector<RollupRow> rows;  // ascending by start, aligned to step_ms
 };
 
 class BlockBuilder {
  public:
   // Series must be added in ascending ref order; chunks of a series ascending and not overlapping.
-  void AddSeries(uint64_t ref, const SeriesKey& key, std::vector<EncodedChunk> chunks);
-  // Writes the block; meta.mint/maxt/samples are computed from the chunks.
+  // `rollups` are used as given for their steps; other steps are computed from the chunks.
+  void AddSeries(uint64_t ref, const SeriesKey& key, std::vector<EncodedChunk> chunks,
+                 std::vector<SeriesRollup> rollups = {});
+  // Writes the block; meta.mint/maxt/samples are computed from the chunks (when there are any).
+  // Rows are built for every step in meta.rollup_steps (sorted, deduplicated; steps <= 0 are
+  // dropped). With meta.rollup_only the chunks serve to compute rollups and are not written.
+  // InvalidArgument for given rows that are not ascending, not aligned or empty.
   absl::Status Write(const std::string& path, BlockMeta meta);
   size_t series() const { return series_.size(); }
 
@@ -63,6 +83,7 @@ class BlockBuilder {
     uint64_t ref;
     SeriesKey key;
     std::vector<EncodedChunk> chunks;
+    std::vector<SeriesRollup> rollups;
   };
   std::vector<Entry> series_;
 };
@@ -90,6 +111,8 @@ struct BlockStats {
   uint64_t timestamp_streams = 0;
   uint64_t value_bytes = 0;
   uint64_t chunks = 0;
+  uint64_t rollup_bytes = 0;  // rollup columns (their bucket streams are timestamp streams)
+  uint64_t rollup_rows = 0;
 };
 
 class Block {
@@ -113,8 +136,16 @@ class Block {
                          ValueType* type) const;
   // The raw streams of a chunk, checksums verified (for compaction copies and inspect).
   absl::StatusOr<EncodedChunk> RawChunk(size_t series, size_t chunk) const;
-  // Checks every checksum of the block; the first problem as DataLoss (file, offset).
+  // Checks every checksum of the block and decodes every chunk and rollup; the first problem as
+  // DataLoss (file, offset).
   absl::Status Verify() const;
+
+  // Rollups: meta().rollup_steps, the index of `step_ms` in them (-1 if absent), and the rows of
+  // series `series` at step index `step` (none when the series has no samples there). Checksums
+  // first; DataLoss with the file and offset when damaged.
+  const std::vector<int64_t>& rollup_steps() const { return meta_.rollup_steps; }
+  int RollupStepIndex(int64_t step_ms) const;
+  absl::Status ReadRollup(size_t series, size_t step, std::vector<RollupRow>* rows) const;
 
  private:
   Block() = default;
@@ -144,6 +175,15 @@ class Block {
   };
   std::vector<Posting> postings_;
   uint64_t index_bytes_ = 0;
+  struct RollupEntry {
+    uint32_t rows;
+    uint32_t buckets;  // timestamp stream
+    uint64_t offset;
+    uint32_t length;
+    uint32_t crc;
+  };
+  // Per step, per series: the entry, or rows == 0 when the series has none.
+  std::vector<std::vector<RollupEntry>> rollups_;
 };
 
 }  // namespace cistern::catena

@@ -19,7 +19,8 @@
 //
 // Thread safety: GetOrCreateSeries, Append, Commit, Flush, Compact, ApplyRetention and Close belong
 // to one writer thread. Snapshot() and stats() may be called from any thread at any time; a snapshot
-// stays valid (and keeps its blocks alive) after later writes, flushes and compactions.
+// stays valid (and keeps its blocks alive) after later writes, flushes and compactions, and reads
+// committed data as series_reader.h says (read committed, never missing what preceded it).
 #ifndef CISTERN_CATENA_DB_H_
 #define CISTERN_CATENA_DB_H_
 
@@ -55,8 +56,24 @@ struct DbOptions {
   std::vector<int64_t> compaction_ranges_ms = {2 * 3600 * 1000, 24 * 3600 * 1000};
   // 0 keeps everything; otherwise ApplyRetention drops blocks entirely older than this.
   int64_t retention_ms = 0;
-  // Rollup steps kept beside the raw data (min/max/sum/count per step), built at compaction.
-  std::vector<int64_t> rollup_steps_ms = {5 * 60 * 1000, 3600 * 1000};
+  // Rollups: per series and step, min/max/sum/count of every aligned bucket [k*step, (k+1)*step),
+  // stored in every block a flush, compaction or retention writes (computed from its samples;
+  // the head's are computed when read). They answer long-range min/max/sum/avg/count_over_time
+  // queries (query.h) without decoding raw samples, and outlive the raw samples (below). Cost on
+  // the reference data set (2000 SNMP series polled every 10 s, 1.68 bytes per point raw): a 1 h
+  // step adds 0.030 bytes per raw point (1.8 %), 15 min 0.104, 5 min 0.284 (17 %), 1 day 0.004.
+  // Hence 1 h only by default; add 5 min for finer history after retention. Empty: no rollups.
+  std::vector<int64_t> rollup_steps_ms = {3600 * 1000};
+  // 0 keeps rollups exactly as long as raw samples (retention_ms drops blocks whole). Otherwise
+  // ApplyRetention rewrites a block older than retention_ms but not older than this as a
+  // rollup-only block (raw samples gone, rollups and series keys kept), and drops rollup-only
+  // blocks older than this. Meant to be longer than retention_ms. Samples written later into a
+  // range that is already rollup-only are added to its rows as they come (one sample written
+  // twice there is counted twice: raw samples are no longer there to tell).
+  int64_t rollup_retention_ms = 0;
+  // Compaction merges rollup-only blocks into aligned ranges of this duration (each block repeats
+  // the series keys, which outweigh a day of 1 h rollups).
+  int64_t rollup_compaction_range_ms = int64_t{30} * 24 * 3600 * 1000;
   size_t wal_segment_bytes = 64u << 20;
   bool read_only = false;  // no lock, no WAL replay into files, no writes
 };
@@ -97,9 +114,13 @@ class Db {
   virtual absl::Status Commit() = 0;
   // Seals the whole head into a block and truncates the log.
   virtual absl::Status Flush() = 0;
-  // Merges small and overlapping blocks (compaction_ranges_ms) and builds rollups.
+  // Merges small and overlapping blocks (compaction_ranges_ms; rollup-only blocks by
+  // rollup_compaction_range_ms), recomputing the rollups of merged raw samples.
   virtual absl::Status Compact() = 0;
-  // Drops blocks whose newest sample is older than (newest sample in the database - retention_ms).
+  // Blocks whose newest sample is older than (newest sample in the database - retention_ms) lose
+  // their raw samples: dropped, or rewritten as rollup-only blocks while rollup_retention_ms
+  // covers them; rollup-only blocks older than that are dropped. A block whose data turns out
+  // damaged is left as it is (counted in damaged_chunks, reported in problems).
   virtual absl::Status ApplyRetention() = 0;
   // Commit, Flush, Compact, release the lock.
   virtual absl::Status Close() = 0;

@@ -21,9 +21,11 @@
 // Range functions, per series and bucket:
 //   kNone            the last sample of the bucket (its value as stored, type kept)
 //   kLastOverTime    the same
-//   kMinOverTime     the smallest sample (type kept; integers compared exactly; NaN if all are)
+//   kMinOverTime     the smallest sample (type kept; integers and floats compared exactly; NaN
+//                    only if all are; the first of equal values, 5 before 5.0)
 //   kMaxOverTime     the largest sample (likewise)
-//   kSumOverTime     the sum (integers summed exactly while the sum fits in int64)
+//   kSumOverTime     the sum (integers summed exactly in 128 bits, floats added in time order, the
+//                    two parts added at the end)
 //   kAvgOverTime     the sum / the number of samples
 //   kCountOverTime   the number of samples
 //   kIncrease        the counter's increase: the sum of the increases between consecutive samples,
@@ -56,6 +58,18 @@
 // only by metric name give results with equal keys. Results come in the order the reader selected
 // the series; a series without any point in the range is left out. Raw values keep their type,
 // computed ones are Value::Float.
+//
+// Rollups. A stepped min/max/sum/avg/count_over_time may be answered from the reader's rollups
+// (RollupRow: min, max, sum and count per aligned bucket) instead of raw samples, when a rollup
+// step S divides step_ms and start_ms is a multiple of S (then every query bucket is a run of whole
+// rollup buckets), and — under RollupUse::kAuto — the range is longer than 6 h or starts before
+// the reader's raw samples do (RawRetainedFromMs: retention kept only rollups there). The largest
+// such S is used. The answer is the same bits as from the raw samples: min/max/count always, and
+// sums too, because integers are summed exactly in 128 bits on both paths and a float sum is
+// taken from a single row as it is. Only where one query bucket would add the float sums of two
+// rows (a float series and step_ms > S) could the last bits differ: that series is then read raw
+// instead, unless its raw samples are gone (then the rows are added: one more rounding per row).
+// An unaligned start or another function reads raw samples.
 //
 // Errors: InvalidArgument for a bad request (end before start, negative step, a function or an
 // aggregation without a step, group_by/without without an aggregation, a time range whose buckets
@@ -100,6 +114,13 @@ enum class RangeFunction : uint8_t {
 
 enum class Aggregation : uint8_t { kNone, kSum, kAvg, kMin, kMax, kCount };
 
+// Whether a stepped query may read rollups (SeriesReader::OpenRollup) instead of raw samples.
+enum class RollupUse : uint8_t {
+  kAuto,    // for ranges longer than 6 h, or when raw samples of the range were dropped
+  kNever,   // raw samples only
+  kAlways,  // whenever a rollup fits the query
+};
+
 // The PromQL names ("rate", "avg_over_time", "sum", ...); "" for kNone.
 std::string_view RangeFunctionName(RangeFunction f);
 std::string_view AggregationName(Aggregation a);
@@ -113,6 +134,7 @@ struct QueryRequest {
   Aggregation aggregation = Aggregation::kNone;
   std::vector<std::string> group_by;  // with without = true: the labels to leave out
   bool without = false;
+  RollupUse rollups = RollupUse::kAuto;
   size_t max_series = 100000;
   size_t max_points = 50'000'000;
 };
@@ -125,6 +147,9 @@ struct QueryResultSeries {
 
 absl::StatusOr<std::vector<QueryResultSeries>> ExecuteQuery(const SeriesReader& reader,
                                                             const QueryRequest& request);
+
+// The rollup step ExecuteQuery reads for `request` (see "Rollups" above), 0 for raw samples.
+int64_t RollupStepFor(const SeriesReader& reader, const QueryRequest& request);
 
 // Called once per batch of samples (1 to 1024, ascending) of one series; the series' batches come
 // one after another. The spans are valid during the call only. A non-OK status stops the walk and
