@@ -210,8 +210,10 @@ absl::Status BlockBuilder::Write(const std::string& path, BlockMeta meta) {
     PutVarint(&index, nchunks);
     int64_t prev = 0;
     for (const EncodedChunk& ch : e.chunks) {  // the range and count even when not written
-      if (first || ch.mint < meta.mint) meta.mint = ch.mint;
-      if (first || ch.maxt > meta.maxt) meta.maxt = ch.maxt;
+      if (!meta.rollup_only) {  // a rollup-only block keeps the range its caller gives
+        if (first || ch.mint < meta.mint) meta.mint = ch.mint;
+        if (first || ch.maxt > meta.maxt) meta.maxt = ch.maxt;
+      }
       first = false;
     }
     for (size_t c = 0; c < nchunks; ++c) {

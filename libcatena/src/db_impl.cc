@@ -16,6 +16,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "cistern/base/status_macros.h"
 #include "cistern/catena/codec.h"
@@ -1064,6 +1065,7 @@ class DbImpl : public Db {
     ValueType type = ValueType::kFloat;
   };
   absl::flat_hash_map<SeriesRef, LookupCache> lookup_cache_;
+  absl::flat_hash_set<uint64_t> failed_groups_;  // compaction groups holding damaged data
 };
 
 }  // namespace
@@ -1251,7 +1253,12 @@ absl::Status DbImpl::ReplaceBlocks(const std::vector<std::shared_ptr<const Block
   for (const auto& e : group) meta.parents.push_back(e->block->meta().id);
   const std::string path = BlocksDir() + "/" + BlockFileName(meta.id);
   CISTERN_RETURN_IF_ERROR(builder->Write(path, meta));
-  CISTERN_ASSIGN_OR_RETURN(std::shared_ptr<Block> merged, Block::Open(path));
+  absl::StatusOr<std::shared_ptr<Block>> opened = Block::Open(path);
+  if (!opened.ok()) {
+    ::unlink(path.c_str());  // never leave a child naming parents that stay published
+    return opened.status();
+  }
+  std::shared_ptr<Block> merged = *std::move(opened);
   {
     absl::MutexLock lock(&shared_->mu);
     auto blocks = std::make_shared<BlockList>();
@@ -1260,6 +1267,7 @@ absl::Status DbImpl::ReplaceBlocks(const std::vector<std::shared_ptr<const Block
     }
     blocks->push_back(MakeEntry(std::move(merged)));
     shared_->blocks = std::move(blocks);
+    lookup_cache_.clear();  // it names blocks by address: the replaced ones are about to go
   }
   for (const auto& e : group) ::unlink(e->block->path().c_str());
   return SyncDir(BlocksDir());
@@ -1267,7 +1275,11 @@ absl::Status DbImpl::ReplaceBlocks(const std::vector<std::shared_ptr<const Block
 
 absl::Status DbImpl::Compact() {
   CISTERN_RETURN_IF_ERROR(CheckWritable());
-  absl::flat_hash_map<uint64_t, bool> failed;  // groups that could not be merged (damaged data)
+  auto key_of = [](const std::vector<std::shared_ptr<const BlockEntry>>& group) {
+    uint64_t key = 0;
+    for (const auto& e : group) key = key * 1000003 + e->block->meta().id;
+    return key;
+  };
   for (;;) {
     std::shared_ptr<const BlockList> blocks;
     {
@@ -1284,7 +1296,8 @@ absl::Status DbImpl::Compact() {
     for (size_t i = 0; i < blocks->size() && group.empty(); ++i) {
       for (size_t j = i + 1; j < blocks->size(); ++j) {
         if (same_kind(*(*blocks)[i], *(*blocks)[j]) &&
-            Overlaps((*blocks)[i]->block->meta(), (*blocks)[j]->block->meta())) {
+            Overlaps((*blocks)[i]->block->meta(), (*blocks)[j]->block->meta()) &&
+            !failed_groups_.contains(key_of({(*blocks)[i], (*blocks)[j]}))) {
           group = {(*blocks)[i], (*blocks)[j]};
           break;
         }
@@ -1305,23 +1318,21 @@ absl::Status DbImpl::Compact() {
         if (FloorDiv(e->block->meta().maxt, range) == k) by_range[k].push_back(e);
       }
       for (auto& [k, members] : by_range) {
-        if (members.size() >= 2) {
+        if (members.size() >= 2 && !failed_groups_.contains(key_of(members))) {
           group = std::move(members);
           break;
         }
       }
     }
     if (group.empty()) return absl::OkStatus();
-    uint64_t group_key = 0;
-    for (const auto& e : group) group_key = group_key * 1000003 + e->block->meta().id;
-    if (failed.contains(group_key)) return absl::OkStatus();
     if (absl::Status s = MergeBlocks(group); !s.ok()) {
       if (!absl::IsDataLoss(s)) return s;
+      // Leave the damaged blocks as they are (the rest stays readable), say so once, and go on
+      // with the other groups; this one is not tried again while the process runs.
+      failed_groups_.insert(key_of(group));
       absl::MutexLock lock(&shared_->mu);
       ++stats_.damaged_chunks;
-      problems_.push_back(s);  // leave the damaged blocks as they are; the rest stays readable
-      failed[group_key] = true;
-      return absl::OkStatus();
+      problems_.push_back(s);
     }
   }
 }
@@ -1362,6 +1373,7 @@ absl::Status DbImpl::ApplyRetention() {
       }
     }
     shared_->blocks = std::move(kept);
+    lookup_cache_.clear();
   }
   for (const auto& e : drop) {
     if (::unlink(e->block->path().c_str()) != 0) return ErrnoStatus("remove", e->block->path(), errno);

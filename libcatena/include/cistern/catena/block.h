@@ -55,7 +55,8 @@ struct BlockMeta {
   std::vector<uint64_t> parents;  // ids of the blocks this one replaces (compaction)
   // Rollup steps (ms, ascending, > 0) of which the block holds rows for every series with data.
   std::vector<int64_t> rollup_steps;
-  // No chunks, only rollups: samples is 0, mint/maxt are the range the rollups summarise.
+  // No chunks, only rollups: samples is 0, mint/maxt are the range the rollups summarise (given by
+  // the writer: BlockBuilder::Write derives mint/maxt from the chunks only for raw blocks).
   bool rollup_only = false;
 };
 
