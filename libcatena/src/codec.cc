@@ -92,30 +92,25 @@ FrameChoice ChooseFrame(const uint64_t* r, size_t n) {
   return best;
 }
 
-void EncodeFrames(const uint64_t* r, size_t count, BitWriter* w) {
-  for (size_t start = 0; start < count; start += kFrame) {
-    const size_t n = std::min(kFrame, count - start);
-    const uint64_t* f = r + start;
-    const FrameChoice c = ChooseFrame(f, n);
-    w->Put(c.mode, 2);
-    if (c.mode == kModePacked) {
-      w->Put(static_cast<uint64_t>(c.param), 7);
-      PutVarBits(w, ZigZag(c.min));
-      for (size_t i = 0; i < n; ++i) w->Put(f[i] - c.min, c.param);
+void WriteFrame(const uint64_t* f, size_t n, const FrameChoice& c, BitWriter* w) {
+  w->Put(c.mode, 2);
+  if (c.mode == kModePacked) {
+    w->Put(static_cast<uint64_t>(c.param), 7);
+    PutVarBits(w, ZigZag(c.min));
+    for (size_t i = 0; i < n; ++i) w->Put(f[i] - c.min, c.param);
+    return;
+  }
+  const int k = c.param;
+  w->Put(static_cast<uint64_t>(k), 6);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t u = ZigZag(f[i]);
+    const uint64_t q = u >> k;
+    if (q < kRiceEscape) {
+      w->Put(uint64_t{1} << q, static_cast<int>(q) + 1);
+      w->Put(k == 0 ? 0 : (u & ((uint64_t{1} << k) - 1)), k);
     } else {
-      const int k = c.param;
-      w->Put(static_cast<uint64_t>(k), 6);
-      for (size_t i = 0; i < n; ++i) {
-        const uint64_t u = ZigZag(f[i]);
-        const uint64_t q = u >> k;
-        if (q < kRiceEscape) {
-          w->Put(uint64_t{1} << q, static_cast<int>(q) + 1);
-          w->Put(k == 0 ? 0 : (u & ((k == 64 ? 0 : (uint64_t{1} << k)) - 1)), k);
-        } else {
-          w->Put(0, kRiceEscape);
-          w->Put(u, 64);
-        }
-      }
+      w->Put(0, kRiceEscape);
+      w->Put(u, 64);
     }
   }
 }
@@ -212,15 +207,40 @@ void Integrate(uint64_t* r, size_t n, int order) {
   }
 }
 
-// One integer sequence: the leading `order` residuals as zigzag var-bits, the rest in frames.
-void EncodeIntegers(const uint64_t* v, size_t n, int order, std::string* out,
-                    std::vector<uint64_t>* scratch) {
-  scratch->resize(n);
-  Residuals(v, n, order, scratch->data());
-  BitWriter w(out);
+// One integer sequence at one order: its residuals, the choice for each frame, and the exact size
+// in bits; the leading `order` residuals go as zigzag var-bits, the rest in frames. Planning every
+// order first and writing only the smallest keeps encoding to one pass of bit writing.
+struct IntegerPlan {
+  int order = 0;
+  std::vector<uint64_t> residuals;
+  std::vector<FrameChoice> frames;
+  uint64_t bits = 0;
+};
+
+void PlanIntegers(const uint64_t* v, size_t n, int order, IntegerPlan* p) {
+  p->order = order;
+  p->residuals.resize(n);
+  Residuals(v, n, order, p->residuals.data());
+  p->frames.clear();
+  p->bits = 0;
   const size_t lead = std::min<size_t>(static_cast<size_t>(order), n);
-  for (size_t i = 0; i < lead; ++i) PutVarBits(&w, ZigZag((*scratch)[i]));
-  EncodeFrames(scratch->data() + lead, n - lead, &w);
+  for (size_t i = 0; i < lead; ++i) p->bits += 7 + static_cast<uint64_t>(BitLength(ZigZag(p->residuals[i])));
+  for (size_t start = lead; start < n; start += kFrame) {
+    const FrameChoice c = ChooseFrame(p->residuals.data() + start, std::min(kFrame, n - start));
+    p->frames.push_back(c);
+    p->bits += c.bits;
+  }
+}
+
+void WritePlan(const IntegerPlan& p, std::string* out) {
+  BitWriter w(out);
+  const size_t n = p.residuals.size();
+  const size_t lead = std::min<size_t>(static_cast<size_t>(p.order), n);
+  for (size_t i = 0; i < lead; ++i) PutVarBits(&w, ZigZag(p.residuals[i]));
+  size_t frame = 0;
+  for (size_t start = lead; start < n; start += kFrame) {
+    WriteFrame(p.residuals.data() + start, std::min(kFrame, n - start), p.frames[frame++], &w);
+  }
   w.Finish();
 }
 
@@ -237,24 +257,22 @@ absl::Status DecodeIntegers(BitReader* r, size_t n, int order, uint64_t* out) {
   return absl::OkStatus();
 }
 
-// Encodes v at each order in `orders` after the header `make_header(order)` returns, and appends
-// the smallest result.
+// Appends `make_header(order)` and v encoded at whichever order in `orders` costs fewest bits.
 template <typename MakeHeader>
 void EncodeBestOrder(const uint64_t* v, size_t n, std::initializer_list<int> orders,
                      MakeHeader make_header, std::string* out) {
-  std::vector<uint64_t> scratch;
-  std::string best;
-  std::string candidate;
-  bool have = false;
+  IntegerPlan plans[2];
+  int best = -1;
+  int slot = 0;
   for (int order : orders) {
-    candidate = make_header(order);
-    EncodeIntegers(v, n, order, &candidate, &scratch);
-    if (!have || candidate.size() < best.size()) {
-      best.swap(candidate);
-      have = true;
+    PlanIntegers(v, n, order, &plans[slot]);
+    if (best < 0 || plans[slot].bits < plans[best].bits) {
+      best = slot;
+      slot = 1 - slot;  // keep the best, plan the next one in the other slot
     }
   }
-  out->append(best);
+  out->append(make_header(plans[best].order));
+  WritePlan(plans[best], out);
 }
 
 bool CheckCount(size_t count) { return count <= kMaxChunkSamples; }

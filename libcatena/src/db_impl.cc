@@ -812,9 +812,20 @@ class DbImpl : public Db {
     s->key = key;
     shared_->postings[PostingKey(kMetricNameLabel, key.metric)].push_back(ref);
     for (const Label& l : key.labels) shared_->postings[PostingKey(l.name, l.value)].push_back(ref);
-    shared_->series.emplace(ref, std::move(s));
+    HeadSeries* raw = s.get();
+    if (shared_->series.emplace(ref, std::move(s)).second && ref < kMaxDenseRef) {
+      if (dense_.size() <= ref) dense_.resize(ref + 1, nullptr);
+      dense_[ref] = raw;
+    }
     by_key_.emplace(std::move(canonical), ref);
     next_ref_ = std::max(next_ref_, ref + 1);
+  }
+
+  // The head series of `ref` (nullptr when unknown), without hashing for the usual dense refs.
+  HeadSeries* FindHeadSeries(SeriesRef ref) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shared_->mu) {
+    if (ref < dense_.size()) return dense_[ref];
+    auto it = shared_->series.find(ref);
+    return it == shared_->series.end() ? nullptr : it->second.get();
   }
 
   void SealOpen(HeadSeries* s) {
@@ -829,13 +840,11 @@ class DbImpl : public Db {
     HeadSeries* s = nullptr;
     for (const WalSample& w : samples) {
       if (s == nullptr || s->ref != w.ref) {
-        auto it = shared_->series.find(w.ref);
-        if (it == shared_->series.end()) {
+        s = FindHeadSeries(w.ref);
+        if (s == nullptr) {
           ++stats_.rejected_out_of_order;  // a sample for a series the log never created
-          s = nullptr;
           continue;
         }
-        s = it->second.get();
       }
       const int64_t t = w.timestamp_ms;
       if (t > s->max_t) {
@@ -1066,6 +1075,10 @@ class DbImpl : public Db {
   };
   absl::flat_hash_map<SeriesRef, LookupCache> lookup_cache_;
   absl::flat_hash_set<uint64_t> failed_groups_;  // compaction groups holding damaged data
+  // Head series by ref for refs below kMaxDenseRef (refs are handed out densely from 0); the map
+  // in Shared owns them and stays the reference for readers.
+  static constexpr SeriesRef kMaxDenseRef = SeriesRef{1} << 26;
+  std::vector<HeadSeries*> dense_;
 };
 
 }  // namespace
