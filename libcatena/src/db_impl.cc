@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "cistern/base/status_macros.h"
 #include "cistern/catena/codec.h"
@@ -143,6 +144,7 @@ absl::Status MakeDir(const std::string& dir) {
 struct BlockEntry {
   std::shared_ptr<Block> block;
   absl::flat_hash_map<SeriesRef, uint32_t> by_ref;
+  uint64_t file_bytes = 0;  // for stats(), without walking the block
 };
 using BlockList = std::vector<std::shared_ptr<const BlockEntry>>;
 
@@ -152,6 +154,7 @@ std::shared_ptr<const BlockEntry> MakeEntry(std::shared_ptr<Block> block) {
   const auto& series = e->block->series();
   e->by_ref.reserve(series.size());
   for (size_t i = 0; i < series.size(); ++i) e->by_ref[series[i].ref] = static_cast<uint32_t>(i);
+  e->file_bytes = e->block->stats().file_bytes;
   return e;
 }
 
@@ -572,7 +575,8 @@ class DbReader : public SeriesReader {
   uint64_t flushes_ = 0;
   std::vector<int64_t> steps_;
   int64_t raw_from_ = std::numeric_limits<int64_t>::min();
-  mutable absl::flat_hash_map<SeriesId, SeriesKey> keys_;  // one thread at a time (see header)
+  // Keys handed out by Key() stay where they are (node map): one thread at a time (see header).
+  mutable absl::node_hash_map<SeriesId, SeriesKey> keys_;
 };
 
 class DbImpl : public Db {
@@ -771,7 +775,7 @@ class DbImpl : public Db {
     s.min_time_ms = head_min_t_;
     s.max_time_ms = head_max_t_;
     for (const auto& b : *shared_->blocks) {
-      s.block_bytes += b->block->stats().file_bytes;
+      s.block_bytes += b->file_bytes;
       s.min_time_ms = std::min(s.min_time_ms, b->block->meta().mint);
       s.max_time_ms = std::max(s.max_time_ms, b->block->meta().maxt);
     }

@@ -110,7 +110,9 @@ class Db {
   // Buffers one sample; it is logged and becomes visible at the next Commit.
   virtual absl::Status Append(SeriesRef ref, int64_t timestamp_ms, Value value) = 0;
   // Logs the buffered samples (fsync per policy) and makes them visible. Samples refused (too old,
-  // conflicting) are counted in stats(), not errors: the call fails only for I/O errors.
+  // conflicting) are counted in stats(), not errors: the call fails only for I/O errors. When the
+  // head is full Commit also flushes it; an error of that flush is returned although the samples
+  // were logged and are visible (they stay in the head and the log; a later Flush retries).
   virtual absl::Status Commit() = 0;
   // Seals the whole head into a block and truncates the log.
   virtual absl::Status Flush() = 0;
@@ -122,7 +124,8 @@ class Db {
   // covers them; rollup-only blocks older than that are dropped. A block whose data turns out
   // damaged is left as it is (counted in damaged_chunks, reported in problems).
   virtual absl::Status ApplyRetention() = 0;
-  // Commit, Flush, Compact, release the lock.
+  // Commit, Flush, Compact, release the lock. The log is left empty: a series created but never
+  // given a sample is not remembered (its key is in no block).
   virtual absl::Status Close() = 0;
 
   virtual std::shared_ptr<const SeriesReader> Snapshot() const = 0;
