@@ -68,26 +68,14 @@ void Put(Db& db, Model* model, const SeriesKey& key, SeriesRef ref, int64_t t, V
   if (model != nullptr) model->Add(key, t, v);
 }
 
-void Commit(Db& db) {
-  const absl::Status s = db.Commit();
+void RequireOk(const absl::Status& s) {
   INFO(s.ToString());
   REQUIRE(s.ok());
 }
-void Flush(Db& db) {
-  const absl::Status s = db.Flush();
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
-void Compact(Db& db) {
-  const absl::Status s = db.Compact();
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
-void Close(Db& db) {
-  const absl::Status s = db.Close();
-  INFO(s.ToString());
-  REQUIRE(s.ok());
-}
+void Commit(Db& db) { RequireOk(db.Commit()); }
+void Flush(Db& db) { RequireOk(db.Flush()); }
+void Compact(Db& db) { RequireOk(db.Compact()); }
+void Close(Db& db) { RequireOk(db.Close()); }
 
 void VerifyBlocks(const std::string& dir) {
   for (const std::string& path : BlockFiles(dir)) {

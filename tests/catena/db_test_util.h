@@ -37,6 +37,7 @@
 #include "cistern/catena/db.h"
 #include "cistern/catena/series_reader.h"
 #include "cistern/catena/types.h"
+#include "test_temp_dir.h"
 
 namespace Catch {
 template <>
@@ -68,25 +69,12 @@ inline constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
 inline constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
 inline constexpr int64_t kHour = 3600 * 1000;
 
-class TempDir {
+// The shared temporary directory, with the database directory inside (so that the temporary
+// directory can hold copies beside it).
+class TempDir : public cistern::testing::TempDir {
  public:
-  explicit TempDir(std::string_view prefix) {
-    std::string pattern = std::string(CISTERN_TEST_TMPDIR) + "/" + std::string(prefix) + "_XXXXXX";
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  // The database directory inside (so that the temporary directory can hold copies beside it).
-  std::string db() const { return path_ + "/db"; }
-
- private:
-  std::string path_;
+  using cistern::testing::TempDir::TempDir;
+  std::string db() const { return path() + "/db"; }
 };
 
 inline std::string Msg(const absl::Status& s) { return std::string(s.message()); }

@@ -33,6 +33,7 @@
 
 #include "absl/status/status.h"
 #include "crc32c.h"
+#include "test_temp_dir.h"
 
 namespace cistern::catena {
 namespace {
@@ -41,22 +42,10 @@ namespace fs = std::filesystem;
 
 // ---- Helpers ----------------------------------------------------------------------------------
 
-class TempDir {
+class TempDir : public cistern::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = std::string(CISTERN_TEST_TMPDIR) + "/catena_wal_XXXXXX";
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string wal() const { return path_ + "/wal"; }
-
- private:
-  std::string path_;
+  TempDir() : cistern::testing::TempDir("catena_wal") {}
+  std::string wal() const { return path() + "/wal"; }
 };
 
 std::string ReadFile(const std::string& path) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "openmetrics.h"
+#include "test_temp_dir.h"
 
 namespace {
 
@@ -39,18 +40,7 @@ using cistern::cli::ParseNetmetricsSeriesCsv;
 
 const fs::path kGenerator = fs::path(CISTERN_SHARED_DIR) / "tools" / "netmetrics-gen";
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::path(CISTERN_TEST_TMPDIR) / (name + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
+using cistern::testing::TempDir;
 
 std::string ErrorOf(std::string_view csv) {
   absl::StatusOr<std::vector<NetmetricsSeries>> s = ParseNetmetricsSeriesCsv(csv, "s.csv");
@@ -216,7 +206,7 @@ TEST_CASE("points in chunks, series by series, with kinds and integer conversion
   };
   for (int i = 0; i < 7; ++i) set[0].points.push_back({1000 * i, 1e15 + i});
   for (int i = 0; i < 3; ++i) set[2].points.push_back({i, static_cast<double>(i)});
-  WriteSet(dir.path, set);
+  WriteSet(dir.path(), set);
 
   std::vector<size_t> want_series;
   std::vector<int64_t> want_ts;
@@ -233,7 +223,7 @@ TEST_CASE("points in chunks, series by series, with kinds and integer conversion
   for (size_t chunk : {1, 2, 3, 7, 65536}) {
     NetmetricsReader::Options options;
     options.chunk_points = chunk;
-    auto reader = NetmetricsReader::Open(dir.path.string(), options);
+    auto reader = NetmetricsReader::Open(dir.path(), options);
     REQUIRE(reader.ok());
     CHECK((*reader)->total_points() == 14);
     REQUIRE((*reader)->series().size() == 5);
@@ -253,7 +243,7 @@ TEST_CASE("points in chunks, series by series, with kinds and integer conversion
     CHECK(empty_chunks == 1);
   }
   // -0.0 in an integer series is 0.
-  auto reader = NetmetricsReader::Open(dir.path.string());
+  auto reader = NetmetricsReader::Open(dir.path());
   REQUIRE(reader.ok());
   CHECK(ReadAll(**reader).values[11] == Value::Int(0));
 }
@@ -267,10 +257,10 @@ TEST_CASE("integer kinds: a value that is not an exact int64 is refused", "[netm
                                std::numeric_limits<double>::quiet_NaN(),
                                std::numeric_limits<double>::infinity()};
   for (double bad : bad_values) {
-    WriteSet(dir.path,
+    WriteSet(dir.path(),
              {{"rate_gauge", "ok", "", {{1, bad}}},
               {"counter", "ifHCInOctets", "instance=\"sw1\"", {{1, 1.0}, {2, 2.0}, {3, bad}}}});
-    auto reader = NetmetricsReader::Open(dir.path.string());
+    auto reader = NetmetricsReader::Open(dir.path());
     REQUIRE(reader.ok());
     const Read got = ReadAll(**reader);
     INFO(bad << ": " << got.status);
@@ -281,9 +271,9 @@ TEST_CASE("integer kinds: a value that is not an exact int64 is refused", "[netm
     CHECK(got.values.size() == 1);  // the float series before it was read
   }
   // The extremes that are exact.
-  WriteSet(dir.path,
+  WriteSet(dir.path(),
            {{"counter", "c", "", {{1, -9223372036854775808.0}, {2, 9223372036854774784.0}}}});
-  auto reader = NetmetricsReader::Open(dir.path.string());
+  auto reader = NetmetricsReader::Open(dir.path());
   REQUIRE(reader.ok());
   const Read got = ReadAll(**reader);
   REQUIRE(got.status.ok());
@@ -295,14 +285,14 @@ TEST_CASE("lying catalogues and truncated points.bin", "[netmetrics][hostile]") 
   TempDir dir("netmetrics_reader_test-lies");
   const std::string head = "id,kind,metric,labels,n_points,first_point\n";
   const auto write_csv = [&](const std::string& rows) {
-    std::ofstream(dir.path / "series.csv", std::ios::binary) << head << rows;
+    std::ofstream(dir / "series.csv", std::ios::binary) << head << rows;
   };
   const auto write_bin = [&](size_t bytes) {
-    std::ofstream bin(dir.path / "points.bin", std::ios::binary);
+    std::ofstream bin(dir / "points.bin", std::ios::binary);
     bin << std::string(bytes, '\0');
   };
   const auto open_error = [&] {
-    auto reader = NetmetricsReader::Open(dir.path.string());
+    auto reader = NetmetricsReader::Open(dir.path());
     REQUIRE_FALSE(reader.ok());
     return reader.status();
   };
@@ -322,7 +312,7 @@ TEST_CASE("lying catalogues and truncated points.bin", "[netmetrics][hostile]") 
           std::string::npos);
   }
   write_bin(80);
-  CHECK(NetmetricsReader::Open(dir.path.string()).ok());
+  CHECK(NetmetricsReader::Open(dir.path()).ok());
 
   // first_point must continue where the series before ended.
   for (const char* rows :
@@ -345,11 +335,11 @@ TEST_CASE("lying catalogues and truncated points.bin", "[netmetrics][hostile]") 
   write_bin(80);
   NetmetricsReader::Options one;
   one.chunk_points = 1;
-  auto reader = NetmetricsReader::Open(dir.path.string(), one);
+  auto reader = NetmetricsReader::Open(dir.path(), one);
   REQUIRE(reader.ok());
   NetmetricsChunk c;
   REQUIRE((*reader)->Next(&c));
-  fs::resize_file(dir.path / "points.bin", 40);
+  fs::resize_file(dir / "points.bin", 40);
   const Read rest = ReadAll(**reader, 1);
   CHECK(rest.ts.size() == 1);  // point 1 of series 0 (bytes 16..32) is still there
   CHECK(rest.status.code() == absl::StatusCode::kInvalidArgument);
@@ -370,7 +360,7 @@ TEST_CASE("netmetrics-gen: points.bin and prom.om hold the same samples", "[netm
   }
   TempDir dir("netmetrics_reader_test-gen");
   for (const char* jitter : {"5", "0"}) {
-    const fs::path out = dir.path / (std::string("j") + jitter);
+    const fs::path out = dir / (std::string("j") + jitter);
     const std::string cmd = "python3 '" + kGenerator.string() + "' --out '" + out.string() +
                             "' --series 60 --hours 2 --formats bin,om --jitter-ms " + jitter +
                             " > /dev/null 2>&1";

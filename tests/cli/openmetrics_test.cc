@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "test_temp_dir.h"
 
 namespace {
 
@@ -117,19 +118,7 @@ uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
 
 bool HavePython() { return std::system("python3 -c 'import sys' >/dev/null 2>&1") == 0; }
 
-// A directory under the build tree, removed with everything in it at the end of the scope.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::path(CISTERN_TEST_TMPDIR) / (name + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
+using cistern::testing::TempDir;
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -597,7 +586,7 @@ TEST_CASE("random mutations: no crash, and what parses prints and parses back th
 
 TEST_CASE("reads of every size: lines cut across reads", "[openmetrics][hostile]") {
   TempDir dir("openmetrics_test-reads");
-  const fs::path path = dir.path / "mixed.om";
+  const fs::path path = dir / "mixed.om";
   std::string text = kMixed;
   text.insert(text.find("up 1\n"), "long{v=\"" + std::string(10000, 'x') + "\"} 1 2\n");
   std::ofstream(path, std::ios::binary) << text;
@@ -625,7 +614,7 @@ TEST_CASE("reads of every size: lines cut across reads", "[openmetrics][hostile]
   CHECK(got.status.code() == absl::StatusCode::kResourceExhausted);
   CHECK(got.samples.size() == 5);
 
-  CHECK(OpenMetricsReader::Open((dir.path / "absent.om").string()).status().code() ==
+  CHECK(OpenMetricsReader::Open((dir / "absent.om").string()).status().code() ==
         absl::StatusCode::kNotFound);
 }
 
@@ -658,11 +647,11 @@ TEST_CASE("float repr agrees with python3's repr() on 4000 doubles", "[openmetri
     return;
   }
   TempDir dir("openmetrics_test-repr");
-  std::ofstream(dir.path / "repr.py") << kReprScript;
-  const std::string cmd = "python3 '" + (dir.path / "repr.py").string() + "' > '" +
-                          (dir.path / "repr.txt").string() + "'";
+  std::ofstream(dir / "repr.py") << kReprScript;
+  const std::string cmd = "python3 '" + (dir / "repr.py").string() + "' > '" +
+                          (dir / "repr.txt").string() + "'";
   REQUIRE(std::system(cmd.c_str()) == 0);
-  std::istringstream in(ReadFile(dir.path / "repr.txt"));
+  std::istringstream in(ReadFile(dir / "repr.txt"));
   size_t n = 0;
   size_t mismatches = 0;
   for (std::string hex, repr; in >> hex >> repr; ++n) {
@@ -714,7 +703,7 @@ TEST_CASE("netmetrics-gen prom.om: parse then print is the file", "[openmetrics]
   }
   TempDir dir("openmetrics_test-gen");
   for (const char* jitter : {"5", "0"}) {
-    const fs::path out = dir.path / (std::string("j") + jitter);
+    const fs::path out = dir / (std::string("j") + jitter);
     const std::string cmd = "python3 '" + kGenerator.string() + "' --out '" + out.string() +
                             "' --series 60 --hours 2 --formats bin,om --jitter-ms " + jitter +
                             " > /dev/null 2>&1";

@@ -48,6 +48,7 @@
 #include "netmetrics_reader.h"
 #include "openmetrics.h"
 #include "run_cli.h"
+#include "test_temp_dir.h"
 
 namespace {
 
@@ -99,20 +100,7 @@ std::string FirstDifference(const std::string& a, const std::string& b) {
          ":\n  " + line_of(a) + "\n  " + line_of(b);
 }
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::path(CISTERN_TEST_TMPDIR) / (name + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using cistern::testing::TempDir;
 
 // One series of a data set, read from points.bin.
 struct Series {
@@ -181,7 +169,7 @@ const Fixture& Sets() {
     }
     f->tmp = std::make_unique<TempDir>("tsdb_cli_test-sets");
     for (int jitter : {5, 0}) {
-      const fs::path out = f->tmp->path / ("j" + std::to_string(jitter));
+      const fs::path out = *f->tmp / ("j" + std::to_string(jitter));
       const std::string cmd = "python3 '" + kGenerator.string() + "' --out '" + out.string() +
                               "' --series 60 --hours 3 --seed 4 --miss-prob 0.01 --formats bin,om"
                               " --workers 1 --jitter-ms " +
@@ -482,7 +470,7 @@ TEST_CASE("tsdb: import a netmetrics-gen set three ways, export gives prom.om ba
   int n = 0;
   for (const Way& way : ways) {
     const DataSet& set = f.set(way.jitter);
-    const fs::path db = tmp.path / ("db" + std::to_string(n++));
+    const fs::path db = tmp / ("db" + std::to_string(n++));
     const fs::path src = way.from_om ? set.dir / "prom.om" : set.dir;
     std::string options;
     for (const auto& o : way.options) options += " " + o;
@@ -598,9 +586,9 @@ TEST_CASE("tsdb: an OpenMetrics file of edge cases, imported and exported", "[ts
       "notime 42 0.000\n"
       "exemplar_total 5 1736121600.000\n"
       "# EOF\n";
-  const fs::path om = tmp.path / "edge.om";
+  const fs::path om = tmp / "edge.om";
   WriteFile(om, text);
-  const fs::path db = tmp.path / "db";
+  const fs::path db = tmp / "db";
   Run imp = Tsdb({"import", "--dir", db.string(), om.string()});
   INFO(imp.out << imp.err);
   REQUIRE(imp.exit_code == 0);
@@ -613,9 +601,9 @@ TEST_CASE("tsdb: an OpenMetrics file of edge cases, imported and exported", "[ts
   if (exp.out != expected) FAIL_CHECK(FirstDifference(exp.out, expected));
 
   // The export imports again to the same database contents (its own fixed point).
-  const fs::path again = tmp.path / "again.om";
+  const fs::path again = tmp / "again.om";
   WriteFile(again, exp.out);
-  const fs::path db2 = tmp.path / "db2";
+  const fs::path db2 = tmp / "db2";
   Run imp2 = Tsdb({"import", "--dir", db2.string(), again.string()});
   REQUIRE(imp2.exit_code == 0);
   CHECK_THAT(imp2.out, Catch::StartsWith("imported 34 points of 29 series in "));
@@ -662,7 +650,7 @@ TEST_CASE("tsdb: raw queries select what the matchers and the time range say", "
   CISTERN_NEED_SETS(f);
   const DataSet& set = f.set(5);
   QueryDb q;
-  q.db = q.tmp.path / "db";
+  q.db = q.tmp / "db";
   Import(q.db, set.dir, {}, set.points, set.series.size());
   const std::string inst0 = set.series[0].Label("instance");
   const std::string site0 = set.series[0].Label("site");
@@ -737,7 +725,7 @@ TEST_CASE("tsdb: rate, increase and sum by agree with the test's own computation
   CISTERN_NEED_SETS(f);
   const DataSet& set = f.set(5);
   QueryDb q;
-  q.db = q.tmp.path / "db";
+  q.db = q.tmp / "db";
   Import(q.db, set.dir, {"--order", "time"}, set.points, set.series.size());
   const std::string inst0 = set.series[0].Label("instance");
   const int64_t newest = set.newest_ms;
@@ -849,9 +837,9 @@ TEST_CASE("tsdb: rate, increase and sum by agree with the test's own computation
 
 TEST_CASE("tsdb: bad queries exit 1 naming the byte, bad usage exits 2", "[tsdb][query]") {
   TempDir tmp("tsdb_cli_test-bad");
-  const fs::path om = tmp.path / "small.om";
+  const fs::path om = tmp / "small.om";
   WriteFile(om, "up{a=\"1\"} 1 1736121600\nup{a=\"1\"} 2 1736121610\n# EOF\n");
-  const std::string db = (tmp.path / "db").string();
+  const std::string db = (tmp / "db").string();
   REQUIRE(Tsdb({"import", "--dir", db, om.string()}).exit_code == 0);
 
   struct Bad {
@@ -888,7 +876,7 @@ TEST_CASE("tsdb: bad queries exit 1 naming the byte, bad usage exits 2", "[tsdb]
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Catch::Contains(message));
   }
-  Run missing = Tsdb({"query", "--dir", (tmp.path / "none").string(), "up"});
+  Run missing = Tsdb({"query", "--dir", (tmp / "none").string(), "up"});
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.err, Catch::Contains("no database"));
 
@@ -932,7 +920,7 @@ TEST_CASE("tsdb: inspect and verify, then one flipped byte in a block", "[tsdb][
   CISTERN_NEED_SETS(f);
   const DataSet& set = f.set(0);
   TempDir tmp("tsdb_cli_test-verify");
-  const fs::path good = tmp.path / "good";
+  const fs::path good = tmp / "good";
   Import(good, set.dir, {}, set.points, set.series.size());
 
   Run ins = Tsdb({"inspect", "--dir", good.string()});
@@ -963,7 +951,7 @@ TEST_CASE("tsdb: inspect and verify, then one flipped byte in a block", "[tsdb][
   const BlockLayout layout = Layout(original);
 
   for (const bool in_index : {false, true}) {
-    const fs::path db = tmp.path / (in_index ? "index" : "data");
+    const fs::path db = tmp / (in_index ? "index" : "data");
     fs::copy(good, db, fs::copy_options::recursive);
     const uint64_t at = in_index ? layout.index_offset + layout.index_length / 2
                                  : 8 + (layout.index_offset - 8) / 2;
@@ -1011,7 +999,7 @@ TEST_CASE("tsdb: export, query, inspect and verify do not need the lock", "[tsdb
   CISTERN_NEED_SETS(f);
   const DataSet& set = f.set(5);
   TempDir tmp("tsdb_cli_test-lock");
-  const fs::path db = tmp.path / "db";
+  const fs::path db = tmp / "db";
   Import(db, set.dir / "prom.om", {}, set.points, set.series.size());
   const auto before = Snapshot(db);
 
@@ -1058,17 +1046,17 @@ TEST_CASE("tsdb: known bugs", "[tsdb][!mayfail]") {
 
   SECTION("libcatena: repeated timestamps that arrive out of order are not counted") {
     // d: T, T+10, then T again with the same value (a duplicate) and with another (a conflict).
-    const fs::path om = tmp.path / "ooo_dup.om";
+    const fs::path om = tmp / "ooo_dup.om";
     WriteFile(om, "d 7 1736121600\nd 8 1736121610\nd 7 1736121600\nd 9 1736121600\n# EOF\n");
-    Run r = Tsdb({"import", "--dir", (tmp.path / "db").string(), om.string()});
+    Run r = Tsdb({"import", "--dir", (tmp / "db").string(), om.string()});
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.out, Catch::Contains("0 out of order, 1 conflicting; 1 duplicates ignored"));
   }
   SECTION("libcatena: samples that repeat a sealed block's timestamps are not counted") {
-    const fs::path a = tmp.path / "a.om", b = tmp.path / "b.om";
+    const fs::path a = tmp / "a.om", b = tmp / "b.om";
     WriteFile(a, "x 1 1736121600\nx 1 1736121610\n# EOF\n");
     WriteFile(b, "x 2 1736121600\nx 1 1736121610\n# EOF\n");
-    const std::string db = (tmp.path / "db").string();
+    const std::string db = (tmp / "db").string();
     REQUIRE(Tsdb({"import", "--dir", db, a.string()}).exit_code == 0);
     Run r = Tsdb({"import", "--dir", db, b.string()});
     REQUIRE(r.exit_code == 0);
@@ -1076,9 +1064,9 @@ TEST_CASE("tsdb: known bugs", "[tsdb][!mayfail]") {
     CHECK(Tsdb({"export", "--dir", db}).out == "x 1 1736121600.000\nx 1 1736121610.000\n# EOF\n");
   }
   SECTION("tsdb_command: a database whose only block is damaged is not 'empty', nor exported as such") {
-    const fs::path om = tmp.path / "s.om";
+    const fs::path om = tmp / "s.om";
     WriteFile(om, "x 1 1736121600\nx 2 1736121610\n# EOF\n");
-    const fs::path db = tmp.path / "db";
+    const fs::path db = tmp / "db";
     REQUIRE(Tsdb({"import", "--dir", db.string(), om.string()}).exit_code == 0);
     const fs::path block = BlockFiles(db).at(0);
     std::string bytes = ReadFile(block);
@@ -1094,9 +1082,9 @@ TEST_CASE("tsdb: known bugs", "[tsdb][!mayfail]") {
     CHECK_THAT(q.err, Catch::Contains(block.filename().string()));
   }
   SECTION("tsdb_command: an export cut short by damage does not end in '# EOF'") {
-    const fs::path om = tmp.path / "s.om";
+    const fs::path om = tmp / "s.om";
     WriteFile(om, "x 1 1736121600\nx 2 1736121610\ny 3 1736121600\n# EOF\n");
-    const fs::path db = tmp.path / "db";
+    const fs::path db = tmp / "db";
     REQUIRE(Tsdb({"import", "--dir", db.string(), om.string()}).exit_code == 0);
     const fs::path block = BlockFiles(db).at(0);
     const std::string original = ReadFile(block);
@@ -1115,18 +1103,18 @@ TEST_CASE("tsdb: known bugs", "[tsdb][!mayfail]") {
     CHECK_THAT(e.out, !Catch::EndsWith("# EOF\n"));
   }
   SECTION("tsdb_command: a time beyond the int64 milliseconds range is a bad time") {
-    const fs::path om = tmp.path / "s.om";
+    const fs::path om = tmp / "s.om";
     WriteFile(om, "x 1 " + t0 + "\n# EOF\n");
-    const std::string db = (tmp.path / "db").string();
+    const std::string db = (tmp / "db").string();
     REQUIRE(Tsdb({"import", "--dir", db, om.string()}).exit_code == 0);
     Run q = Tsdb({"query", "--dir", db, "x", "--start", "1e300"});
     CHECK(q.exit_code == 1);
     CHECK_THAT(q.err, Catch::Contains("bad time"));
   }
   SECTION("tsdb_command: newest-D on an empty database (signed overflow; UBSan aborts)") {
-    const fs::path om = tmp.path / "empty.om";
+    const fs::path om = tmp / "empty.om";
     WriteFile(om, "# EOF\n");
-    const std::string db = (tmp.path / "db").string();
+    const std::string db = (tmp / "db").string();
     REQUIRE(Tsdb({"import", "--dir", db, om.string()}).exit_code == 0);
     Run e = Tsdb({"export", "--dir", db, "--start", "newest-1h"});
     CHECK(e.exit_code == 0);
